@@ -1,0 +1,37 @@
+"""Pricing of a basket: unit price from the price list, segment discount, tax of the ship-to region.
+
+Rounding happens once per line, half up to the cent, on the discount and on the tax, so that a line's
+amounts always add up: ``gross - discount = net`` and ``net + tax = line total``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from o2c.domain.money import round_money
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    quantity: int
+    unit_price: Decimal
+    discount_amount: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.net_amount + self.tax_amount
+
+
+def price_line(quantity: int, unit_price: Decimal, discount_rate: Decimal, tax_rate: Decimal) -> PricedLine:
+    """Price ``quantity`` units; rates are fractions (``Decimal('0.05')`` is 5 %)."""
+    if not Decimal(0) <= discount_rate <= Decimal(1):
+        raise ValueError(f"discount rate {discount_rate} is outside 0..1")
+    if tax_rate < 0:
+        raise ValueError(f"tax rate {tax_rate} is negative")
+    gross = unit_price * quantity
+    discount = round_money(gross * discount_rate)
+    net = round_money(gross - discount)
+    return PricedLine(quantity, unit_price, discount, net, round_money(net * tax_rate))

@@ -1,0 +1,42 @@
+"""Reserve on-hand stock for an order's pending quantities (at entry, or on release of a credit hold)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from o2c.domain.allocation import LineDemand, allocate
+from o2c.domain.order import Order
+from o2c.store.events import Event
+from o2c.store.uow import UnitOfWork
+
+
+def reserve_stock(uow: UnitOfWork, order: Order, ship_to_region: str, actor: str, now: datetime) -> None:
+    """Lock the products' stock rows, allocate by the customer's policy, write guarded reservations."""
+    demands = [LineDemand(ln.line_no, ln.product_id, ln.qty_pending) for ln in order.lines if ln.qty_pending]
+    positions = uow.stock.lock_positions(d.product_id for d in demands)
+    reservations = allocate(demands, positions, order.backorder_policy, ship_to_region)
+    for r in sorted(reservations, key=lambda r: r.stock_id or 0):
+        if r.stock_id is not None:
+            uow.stock.reserve(r.stock_id, r.allocated)
+        order.apply_reservation(r.line_no, r.location_id, r.allocated, r.backordered, r.lost)
+    order.accept()
+    uow.events.record(
+        Event(
+            "order",
+            order.number,
+            "order.reserved",
+            now,
+            actor,
+            {
+                "lines": [
+                    {
+                        "line_no": r.line_no,
+                        "allocated": r.allocated,
+                        "backordered": r.backordered,
+                        "lost": r.lost,
+                    }
+                    for r in reservations
+                ]
+            },
+        )
+    )

@@ -1,0 +1,96 @@
+"""What services hand back to callers (CLI, API, simulator): plain, frozen, serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from o2c.domain.order import Order
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    line_no: int
+    sku: str
+    ordered: int
+    allocated_at_entry: int
+    allocated: int
+    backordered: int
+    cancelled: int
+    lost: int
+    shipped: int
+    delivered: int
+    damaged: int
+    unit_price: Decimal
+    net_amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    number: str
+    customer: str
+    status: str
+    channel: str
+    backorder_policy: str
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    received_at: datetime
+    requested_date: date | None
+    stages: dict[str, datetime | None]
+    lines: tuple[LineSummary, ...]
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+STAGES = (
+    "customer_sent_at",
+    "received_at",
+    "released_at",
+    "picked_at",
+    "packed_at",
+    "shipped_at",
+    "delivered_at",
+    "invoiced_at",
+    "paid_at",
+    "cancelled_at",
+)
+
+
+def summarise(order: Order, *, replayed: bool = False) -> OrderSummary:
+    return OrderSummary(
+        number=order.number,
+        customer=order.customer_code,
+        status=str(order.status),
+        channel=str(order.channel),
+        backorder_policy=str(order.backorder_policy),
+        subtotal=order.subtotal,
+        tax_total=order.tax_total,
+        total=order.total,
+        received_at=order.received_at,
+        requested_date=order.requested_date,
+        stages={name: getattr(order, name) for name in STAGES},
+        lines=tuple(
+            LineSummary(
+                ln.line_no,
+                ln.sku,
+                ln.qty_ordered,
+                ln.qty_allocated_at_entry,
+                ln.qty_allocated,
+                ln.qty_backordered,
+                ln.qty_cancelled,
+                ln.qty_lost,
+                ln.qty_shipped,
+                ln.qty_delivered,
+                ln.qty_damaged,
+                ln.unit_price,
+                ln.net_amount,
+            )
+            for ln in order.lines
+        ),
+        replayed=replayed,
+    )

@@ -1,0 +1,63 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, configured for correctness first.
+
+SQLite: WAL, foreign keys on, a busy timeout, and every transaction opened with ``BEGIN IMMEDIATE``
+so that writers are serialised up front; ``SELECT ... FOR UPDATE`` compiles to a plain SELECT there
+and would protect nothing. The pysqlite driver's own transaction handling is switched off
+(``isolation_level=None``) as the SQLAlchemy SQLite dialect documents, so our BEGIN is the one used.
+PostgreSQL: psycopg 3, READ COMMITTED, row locks taken in primary-key order by the repositories.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "sqlite:///o2c.db"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people type (``postgresql://``, ``postgres://``) and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    if backend == "postgresql":
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_pre_ping", False)
+        return create_engine(url, **kwargs)
+    raise ValueError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...")
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    memory = make_url(url).database in (None, "", ":memory:")
+    if memory:
+        raise ValueError("an in-memory SQLite database would vanish between transactions; give a file path")
+    kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,37 @@
+"""Document numbers (``SO-00000042``): gap-tolerant, unique, never a hot lock on PostgreSQL.
+
+PostgreSQL draws from a sequence (outside the transaction, so concurrent order entry does not queue
+on a counter row); SQLite serialises writers anyway and keeps a counter row per document kind.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Connection, text, update
+
+from o2c.store.tables import document_counters
+
+
+class DocumentKind(StrEnum):
+    ORDER = "SO"
+    QUOTE = "QT"
+    SHIPMENT = "SH"
+    INVOICE = "IN"
+
+
+def sequence_name(kind: DocumentKind) -> str:
+    return f"doc_seq_{kind.value.lower()}"
+
+
+def next_number(conn: Connection, kind: DocumentKind) -> str:
+    if conn.dialect.name == "postgresql":
+        value = conn.execute(text(f"SELECT nextval('{sequence_name(kind)}')")).scalar_one()
+    else:
+        value = conn.execute(
+            update(document_counters)
+            .where(document_counters.c.kind == kind.value)
+            .values(last_value=document_counters.c.last_value + 1)
+            .returning(document_counters.c.last_value)
+        ).scalar_one()
+    return f"{kind.value}-{value:08d}"

@@ -1,0 +1,180 @@
+"""Orders and their lines: rows in, plain :class:`~o2c.domain.order.Order` objects out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from o2c.domain.errors import Conflict, NotFound
+from o2c.domain.order import BackorderPolicy, Channel, Order, OrderLine, OrderStatus
+from o2c.store.tables import customers, order_lines, orders, products
+
+# Fields an action may change after placement; everything else is fixed at entry.
+_ORDER_MUTABLE = (
+    "status",
+    "promised_date",
+    "released_at",
+    "picked_at",
+    "packed_at",
+    "shipped_at",
+    "delivered_at",
+    "invoiced_at",
+    "paid_at",
+    "cancelled_at",
+)
+_LINE_MUTABLE = (
+    "location_id",
+    "qty_allocated_at_entry",
+    "qty_pending",
+    "qty_allocated",
+    "qty_backordered",
+    "qty_cancelled",
+    "qty_lost",
+    "qty_picked",
+    "qty_packed",
+    "qty_shipped",
+    "qty_delivered",
+    "qty_damaged",
+    "promised_date",
+    "shipped_at",
+    "delivered_at",
+)
+_LINE_FIXED = (
+    "line_no",
+    "product_id",
+    "qty_ordered",
+    "unit_price",
+    "discount_amount",
+    "net_amount",
+    "tax_amount",
+    "unit_cost",
+)
+
+_insert_order = insert(orders).returning(orders.c.id)
+_insert_lines = insert(order_lines)
+_update_lines = (
+    update(order_lines)
+    .where(order_lines.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _LINE_MUTABLE})
+)
+
+
+class OrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self, order: Order, *, idempotency_key: str | None = None, request_hash: str | None = None
+    ) -> int:
+        order_id: int = self._conn.execute(
+            _insert_order,
+            {
+                "number": order.number,
+                "customer_id": order.customer_id,
+                "ship_to_id": order.ship_to_id,
+                "quote_id": order.quote_id,
+                "channel": order.channel.value,
+                "backorder_policy": order.backorder_policy.value,
+                "status": order.status.value,
+                "currency": order.currency,
+                "idempotency_key": idempotency_key,
+                "request_hash": request_hash,
+                "requested_date": order.requested_date,
+                "promised_date": order.promised_date,
+                "subtotal": order.subtotal,
+                "tax_total": order.tax_total,
+                "customer_sent_at": order.customer_sent_at,
+                "received_at": order.received_at,
+                "released_at": order.released_at,
+            },
+        ).scalar_one()
+        order.id = order_id
+        self._conn.execute(
+            _insert_lines,
+            [
+                {"order_id": order_id, **{n: getattr(ln, n) for n in _LINE_FIXED + _LINE_MUTABLE}}
+                for ln in order.lines
+            ],
+        )
+        return order_id
+
+    def get(self, number: str) -> Order:
+        row = (
+            self._conn.execute(
+                select(orders, customers.c.code.label("customer_code"))
+                .join(customers, customers.c.id == orders.c.customer_id)
+                .where(orders.c.number == number)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"order {number} does not exist", order_number=number)
+        return self._load(row)
+
+    def get_by_id(self, order_id: int) -> Order:
+        number = self._conn.execute(select(orders.c.number).where(orders.c.id == order_id)).scalar_one()
+        return self.get(number)
+
+    def find_by_idempotency_key(self, key: str) -> tuple[str, str | None] | None:
+        """``(order number, request hash)`` of the order placed under ``key``, if any."""
+        row = self._conn.execute(
+            select(orders.c.number, orders.c.request_hash).where(orders.c.idempotency_key == key)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def save(self, order: Order) -> None:
+        """Write back what actions may change; refuses if someone else saved the order meanwhile."""
+        assert order.id is not None
+        result = self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id, orders.c.version == order.version)
+            .values({**{name: getattr(order, name) for name in _ORDER_MUTABLE}, "version": order.version + 1})
+        )
+        if result.rowcount != 1:
+            raise Conflict(
+                f"order {order.number} was changed by someone else; retry", order_number=order.number
+            )
+        order.version += 1
+        self._conn.execute(
+            _update_lines,
+            [{"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}} for ln in order.lines],
+        )
+
+    def _load(self, row: Any) -> Order:
+        lines = [
+            OrderLine(**{k: v for k, v in r.items() if k not in ("order_id",)})
+            for r in self._conn.execute(
+                select(order_lines, products.c.sku)
+                .join(products, products.c.id == order_lines.c.product_id)
+                .where(order_lines.c.order_id == row["id"])
+                .order_by(order_lines.c.line_no)
+            ).mappings()
+        ]
+        return Order(
+            id=row["id"],
+            number=row["number"],
+            customer_id=row["customer_id"],
+            customer_code=row["customer_code"],
+            ship_to_id=row["ship_to_id"],
+            quote_id=row["quote_id"],
+            channel=Channel(row["channel"]),
+            backorder_policy=BackorderPolicy(row["backorder_policy"]),
+            status=OrderStatus(row["status"]),
+            currency=row["currency"],
+            requested_date=row["requested_date"],
+            promised_date=row["promised_date"],
+            customer_sent_at=row["customer_sent_at"],
+            received_at=row["received_at"],
+            released_at=row["released_at"],
+            picked_at=row["picked_at"],
+            packed_at=row["packed_at"],
+            shipped_at=row["shipped_at"],
+            delivered_at=row["delivered_at"],
+            invoiced_at=row["invoiced_at"],
+            paid_at=row["paid_at"],
+            cancelled_at=row["cancelled_at"],
+            version=row["version"],
+            lines=lines,
+        )

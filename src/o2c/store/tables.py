@@ -1,0 +1,428 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations under ``migrations/`` create it.
+
+Invariants the database can hold itself are declared here as constraints, so that no code path,
+however buggy or concurrent, can break them: ``0 <= allocated <= on_hand``, non-negative quantities,
+unique document numbers and idempotency keys, an append-only event log (triggers in the migration).
+Money columns are :class:`~o2c.store.types.Minor` (integer minor units); quantities are integers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from o2c.domain.money import COST_SCALE, MONEY_SCALE, RATE_SCALE
+from o2c.store.types import Minor, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite aliases only INTEGER PRIMARY KEY to rowid
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _money(name: str, nullable: bool = False) -> Column[object]:
+    return Column(name, Minor(MONEY_SCALE), nullable=nullable)
+
+
+def _qty(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+def _nonneg(*names: str) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{n} >= 0", name=f"{n}_nonneg") for n in names]
+
+
+# --- master data -----------------------------------------------------------------------------
+
+price_lists = Table(
+    "price_lists",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False, server_default="USD"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("segment", String(40), nullable=False),
+    Column("tier", Integer, nullable=False, server_default="3"),
+    Column("channel", String(20), nullable=False),
+    Column("credit_limit", Minor(MONEY_SCALE), nullable=True),
+    Column("payment_terms_days", Integer, nullable=False, server_default="30"),
+    Column("backorder_policy", String(20), nullable=False),
+    Column("allow_substitution", Boolean, nullable=False, server_default="0"),
+    Column("price_list_id", ForeignKey("price_lists.id"), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    CheckConstraint("tier BETWEEN 1 AND 9", name="tier_range"),
+    CheckConstraint(
+        "backorder_policy IN ('allow_partial', 'ship_complete', 'cancel_remainder')", name="backorder_policy"
+    ),
+    *_nonneg("payment_terms_days", "credit_limit"),
+)
+
+ship_tos = Table(
+    "ship_tos",
+    metadata,
+    _id(),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", String(400), nullable=False, server_default=""),
+    Column("region", String(40), nullable=False),
+    UniqueConstraint("customer_id", "code"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    _id(),
+    Column("sku", String(60), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("list_price", Minor(MONEY_SCALE), nullable=False),
+    Column("standard_cost", Minor(COST_SCALE), nullable=False),
+    Column("weight_g", Integer, nullable=False, server_default="0"),
+    Column("volume_cm3", Integer, nullable=False, server_default="0"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    *_nonneg("list_price", "standard_cost", "weight_g", "volume_cm3"),
+)
+
+product_alternates = Table(
+    "product_alternates",
+    metadata,
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    Column("alternate_id", ForeignKey("products.id"), primary_key=True),
+    Column("rank", Integer, nullable=False, server_default="1"),
+    CheckConstraint("product_id <> alternate_id", name="not_self"),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("region", String(40), nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("lead_time_days", Integer, nullable=False, server_default="14"),
+    *_nonneg("lead_time_days"),
+)
+
+carriers = Table(
+    "carriers",
+    metadata,
+    _id(),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("service", String(40), nullable=False, server_default="ground"),
+)
+
+price_list_items = Table(
+    "price_list_items",
+    metadata,
+    Column("price_list_id", ForeignKey("price_lists.id"), primary_key=True),
+    Column("product_id", ForeignKey("products.id"), primary_key=True),
+    _money("unit_price"),
+    *_nonneg("unit_price"),
+)
+
+segment_discounts = Table(
+    "segment_discounts",
+    metadata,
+    Column("segment", String(40), primary_key=True),
+    Column("discount_rate", Minor(RATE_SCALE), nullable=False),
+    CheckConstraint("discount_rate BETWEEN 0 AND 1000000", name="discount_range"),
+)
+
+tax_rates = Table(
+    "tax_rates",
+    metadata,
+    Column("region", String(40), primary_key=True),
+    Column("rate", Minor(RATE_SCALE), nullable=False),
+    *_nonneg("rate"),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    _id(),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    _qty("on_hand"),
+    _qty("allocated"),
+    UniqueConstraint("product_id", "location_id"),
+    CheckConstraint("on_hand >= 0", name="on_hand_nonneg"),
+    CheckConstraint("allocated >= 0", name="allocated_nonneg"),
+    CheckConstraint("allocated <= on_hand", name="allocated_le_on_hand"),
+)
+
+# --- documents -------------------------------------------------------------------------------
+
+document_counters = Table(
+    "document_counters",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("last_value", BigInteger, nullable=False, server_default="0"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    _id(),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("ship_to_id", ForeignKey("ship_tos.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("valid_until", UTCDateTime, nullable=False),
+    _money("subtotal"),
+    _money("tax_total"),
+    CheckConstraint("status IN ('open', 'converted', 'cancelled')", name="status"),
+)
+
+quote_lines = Table(
+    "quote_lines",
+    metadata,
+    _id(),
+    Column("quote_id", ForeignKey("quotes.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    _money("unit_price"),
+    _money("discount_amount"),
+    _money("net_amount"),
+    _money("tax_amount"),
+    UniqueConstraint("quote_id", "line_no"),
+    CheckConstraint("quantity > 0", name="quantity_pos"),
+)
+
+ORDER_STATUSES = (
+    "credit_hold",
+    "open",
+    "released",
+    "picked",
+    "packed",
+    "partially_shipped",
+    "shipped",
+    "delivered",
+    "closed",
+    "cancelled",
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    _id(),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("ship_to_id", ForeignKey("ship_tos.id"), nullable=False),
+    Column("quote_id", ForeignKey("quotes.id"), nullable=True, unique=True),
+    Column("channel", String(20), nullable=False),
+    Column("backorder_policy", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("currency", String(3), nullable=False, server_default="USD"),
+    Column("idempotency_key", String(200), nullable=True, unique=True),
+    Column("request_hash", String(64), nullable=True),
+    Column("requested_date", Date, nullable=True),
+    Column("promised_date", Date, nullable=True),
+    _money("subtotal"),
+    _money("tax_total"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    # Stage timestamps: what the cycle-time metrics read, so they never scan the event log.
+    Column("customer_sent_at", UTCDateTime, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("released_at", UTCDateTime, nullable=True),
+    Column("picked_at", UTCDateTime, nullable=True),
+    Column("packed_at", UTCDateTime, nullable=True),
+    Column("shipped_at", UTCDateTime, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("invoiced_at", UTCDateTime, nullable=True),
+    Column("paid_at", UTCDateTime, nullable=True),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+    Index("ix_orders_customer_received", "customer_id", "received_at"),
+    Index("ix_orders_status", "status"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    _id(),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", ForeignKey("products.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=True),
+    Column("qty_ordered", Integer, nullable=False),
+    _qty("qty_allocated_at_entry"),
+    _qty("qty_pending"),
+    _qty("qty_allocated"),
+    _qty("qty_backordered"),
+    _qty("qty_cancelled"),
+    _qty("qty_lost"),
+    _qty("qty_picked"),
+    _qty("qty_packed"),
+    _qty("qty_shipped"),
+    _qty("qty_delivered"),
+    _qty("qty_damaged"),
+    _money("unit_price"),
+    _money("discount_amount"),
+    _money("net_amount"),
+    _money("tax_amount"),
+    Column("unit_cost", Minor(COST_SCALE), nullable=False),
+    Column("promised_date", Date, nullable=True),
+    Column("shipped_at", UTCDateTime, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    UniqueConstraint("order_id", "line_no"),
+    CheckConstraint("qty_ordered > 0", name="qty_ordered_pos"),
+    CheckConstraint(
+        "qty_pending + qty_allocated + qty_backordered + qty_cancelled + qty_lost + qty_shipped"
+        " = qty_ordered",
+        name="balance",
+    ),
+    CheckConstraint("qty_allocated_at_entry <= qty_ordered", name="entry_le_ordered"),
+    CheckConstraint("qty_delivered <= qty_shipped", name="delivered_le_shipped"),
+    CheckConstraint("qty_damaged <= qty_delivered", name="damaged_le_delivered"),
+    *_nonneg(
+        "qty_allocated_at_entry",
+        "qty_pending",
+        "qty_allocated",
+        "qty_backordered",
+        "qty_cancelled",
+        "qty_lost",
+        "qty_picked",
+        "qty_packed",
+        "qty_shipped",
+        "qty_delivered",
+        "qty_damaged",
+    ),
+    Index("ix_order_lines_product_location", "product_id", "location_id"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    _id(),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("carrier_id", ForeignKey("carriers.id"), nullable=False),
+    Column("tracking_number", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("shipped_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("received_by", String(200), nullable=True),
+    _money("freight_cost"),
+    Column("weight_g", Integer, nullable=False, server_default="0"),
+    CheckConstraint("status IN ('shipped', 'delivered')", name="status"),
+    Index("ix_shipments_order", "order_id"),
+)
+
+shipment_lines = Table(
+    "shipment_lines",
+    metadata,
+    _id(),
+    Column("shipment_id", ForeignKey("shipments.id"), nullable=False),
+    Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    _qty("qty_short"),
+    _qty("qty_damaged"),
+    UniqueConstraint("shipment_id", "order_line_id"),
+    CheckConstraint("quantity > 0", name="quantity_pos"),
+    CheckConstraint("qty_short + qty_damaged <= quantity", name="exceptions_le_quantity"),
+    *_nonneg("qty_short", "qty_damaged"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    _id(),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("shipment_id", ForeignKey("shipments.id"), nullable=True, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("due_date", Date, nullable=False),
+    _money("subtotal"),
+    _money("tax_total"),
+    _money("amount_paid"),
+    Column("paid_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('open', 'paid')", name="status"),
+    CheckConstraint("amount_paid <= subtotal + tax_total", name="paid_le_total"),
+    *_nonneg("amount_paid"),
+    Index("ix_invoices_customer_status", "customer_id", "status"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    _id(),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False),
+    Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    _money("unit_price"),
+    _money("net_amount"),
+    _money("tax_amount"),
+    CheckConstraint("quantity > 0", name="quantity_pos"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    _id(),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    _money("amount"),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("reference", String(100), nullable=False, server_default=""),
+    CheckConstraint("amount > 0", name="amount_pos"),
+)
+
+# --- recorded facts --------------------------------------------------------------------------
+
+events = Table(
+    "events",
+    metadata,
+    _id(),
+    Column("entity_type", String(30), nullable=False),
+    Column("entity_id", String(60), nullable=False),
+    Column("event_type", String(60), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_events_entity", "entity_type", "entity_id"),
+)

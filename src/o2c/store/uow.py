@@ -1,0 +1,92 @@
+"""The unit of work: one transaction, its repositories, and the events it records.
+
+``with uow: ...; uow.commit()`` — leaving the block without ``commit()`` (an error, an early return)
+rolls everything back, so a failed use case leaves nothing half-written. :func:`retrying` re-runs a
+whole use case when PostgreSQL reports a deadlock or serialization failure, so such a conflict never
+escapes to the user as an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable
+from typing import ParamSpec, Self, TypeVar
+
+from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import DBAPIError
+
+from o2c.domain.clock import Clock
+from o2c.store.billing import BillingRepository
+from o2c.store.events import EventLog
+from o2c.store.master import MasterDataRepository
+from o2c.store.numbering import DocumentKind, next_number
+from o2c.store.orders import OrderRepository
+from o2c.store.stock import StockRepository
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def __enter__(self) -> Self:
+        self.connection: Connection = self.engine.connect()
+        self._transaction: RootTransaction = self.connection.begin()
+        self.orders = OrderRepository(self.connection)
+        self.stock = StockRepository(self.connection)
+        self.master = MasterDataRepository(self.connection)
+        self.events = EventLog(self.connection)
+        self.billing = BillingRepository(self.connection)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self._transaction.is_active:
+                self.events.discard()
+                self._transaction.rollback()
+        finally:
+            self.connection.close()
+
+    def commit(self) -> None:
+        self.events.flush()
+        self._transaction.commit()
+
+    def next_number(self, kind: DocumentKind) -> str:
+        return next_number(self.connection, kind)
+
+
+def is_retryable(error: BaseException) -> bool:
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return sqlstate in _RETRYABLE_SQLSTATES
+
+
+def retrying(attempts: int = 8) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Re-run a use case from scratch on a deadlock or serialization failure (PostgreSQL)."""
+
+    def decorate(use_case: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(use_case)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            for attempt in range(attempts):
+                try:
+                    return use_case(*args, **kwargs)
+                except DBAPIError as error:
+                    if not is_retryable(error) or attempt == attempts - 1:
+                        raise
+                    time.sleep(random.uniform(0, 0.005 * 2**attempt))
+            raise AssertionError("unreachable")
+
+        return run
+
+    return decorate
+
+
+__all__ = ["UnitOfWork", "is_retryable", "retrying"]
