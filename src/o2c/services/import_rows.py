@@ -1,0 +1,382 @@
+"""One CSV row of master data → a typed row, with everything that is wrong with it.
+
+A bad value does not stop the parse of its row: every column is checked and each fault noted, so a user
+fixing a file sees all of a row's faults at once instead of one per attempt. Only rows without faults
+reach the reference checks and the database (see :mod:`o2c.services.importing`).
+
+An optional column that is absent from the header, or empty in a row, is *not given*: a new row takes
+the table's default and an existing row keeps its value. ``credit_limit`` and ``price_list`` of a
+customer are the exception: when their column is present, empty means "no limit" / "no price list".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from o2c.domain.money import COST_SCALE, MONEY_SCALE, RATE_SCALE, parse_decimal
+from o2c.domain.order import BackorderPolicy, Channel
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+R = TypeVar("R")
+
+# Column lengths, as declared in store/tables.py.
+CODE, NAME, SKU, ADDRESS = 40, 200, 60, 400
+EVENT_ENTITY_ID = 60
+MAX_QUANTITY = 2_147_483_647  # a 32-bit INTEGER column
+MAX_AMOUNT = Decimal("1e12")
+MAX_DAYS = 3650
+MAX_KG_OR_LITRES = Decimal(2_000_000)  # stored in thousandths in a 32-bit column
+ONE = Decimal(1)
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+class ImportKind(StrEnum):
+    LOCATIONS = "locations"
+    CARRIERS = "carriers"
+    SUPPLIERS = "suppliers"
+    TAX_RATES = "tax-rates"
+    SEGMENT_DISCOUNTS = "segment-discounts"
+    PRICE_LISTS = "price-lists"
+    CUSTOMERS = "customers"
+    PRODUCTS = "products"
+    STOCK = "stock"
+
+
+class Fields:
+    """The values of one data row by column name; accessors note faults instead of raising.
+
+    A faulty accessor returns a harmless fallback of the right type: the row is discarded anyway
+    once :attr:`problems` is not empty.
+    """
+
+    def __init__(self, line: int, values: Mapping[str, str]) -> None:
+        self.line = line
+        self._values = values
+        self.problems: list[str] = []
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this column at all (empty or not)."""
+        return column in self._values
+
+    def raw(self, column: str) -> str:
+        return self._values.get(column, "")
+
+    def note(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def text(self, column: str, limit: int) -> str:
+        return self._required(column, self.optional_text(column, limit), "")
+
+    def optional_text(self, column: str, limit: int) -> str | None:
+        return self._convert(column, _text(column, limit))
+
+    def decimal(self, column: str, *, scale: int, maximum: Decimal = MAX_AMOUNT) -> Decimal:
+        value = self.optional_decimal(column, scale=scale, maximum=maximum)
+        return self._required(column, value, Decimal(0))
+
+    def optional_decimal(self, column: str, *, scale: int, maximum: Decimal = MAX_AMOUNT) -> Decimal | None:
+        return self._convert(column, _decimal(column, scale, maximum))
+
+    def integer(self, column: str, minimum: int = 0, maximum: int = MAX_QUANTITY) -> int:
+        return self._required(column, self.optional_integer(column, minimum, maximum), 0)
+
+    def optional_integer(self, column: str, minimum: int = 0, maximum: int = MAX_QUANTITY) -> int | None:
+        return self._convert(column, _integer(column, minimum, maximum))
+
+    def optional_boolean(self, column: str) -> bool | None:
+        return self._convert(column, _boolean(column))
+
+    def choice(self, column: str, allowed: type[E]) -> E:
+        fallback = next(iter(allowed))
+        return self._required(column, self._convert(column, _choice(column, allowed)), fallback)
+
+    def _convert(self, column: str, convert: Callable[[str], T]) -> T | None:
+        raw = self.raw(column)
+        if not raw:
+            return None
+        try:
+            return convert(raw)
+        except ValueError as error:
+            self.note(str(error))
+            return None
+
+    def _required(self, column: str, value: T | None, fallback: T) -> T:
+        if value is None and not self.raw(column):
+            self.note(f"{column} is required")
+        return fallback if value is None else value
+
+
+def _text(column: str, limit: int) -> Callable[[str], str]:
+    def convert(raw: str) -> str:
+        if len(raw) > limit:
+            raise ValueError(f"{column} is longer than {limit} characters")
+        return raw
+
+    return convert
+
+
+def _decimal(column: str, scale: int, maximum: Decimal) -> Callable[[str], Decimal]:
+    def convert(raw: str) -> Decimal:
+        value = parse_decimal(raw, scale=scale, what=column)
+        if value > maximum:
+            hint = f": give rates as fractions ({raw}% is {value / 100})" if maximum == ONE else ""
+            raise ValueError(f"{column} {raw!r} is above {maximum}{hint}")
+        return value
+
+    return convert
+
+
+def _integer(column: str, minimum: int, maximum: int) -> Callable[[str], int]:
+    def convert(raw: str) -> int:
+        if not _INTEGER.fullmatch(raw):
+            raise ValueError(f"{column} {raw!r} is not a whole number")
+        value = int(raw)
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{column} {raw!r} is not between {minimum} and {maximum}")
+        return value
+
+    return convert
+
+
+def _boolean(column: str) -> Callable[[str], bool]:
+    def convert(raw: str) -> bool:
+        try:
+            return _BOOLEANS[raw.lower()]
+        except KeyError:
+            raise ValueError(f"{column} {raw!r} is not one of true/false/yes/no/1/0") from None
+
+    return convert
+
+
+def _choice(column: str, allowed: type[E]) -> Callable[[str], E]:
+    def convert(raw: str) -> E:
+        try:
+            return allowed(raw.lower())
+        except ValueError:
+            names = ", ".join(str(member) for member in allowed)
+            raise ValueError(f"{column} {raw!r} is not one of {names}") from None
+
+    return convert
+
+
+def _given(values: Mapping[str, object | None]) -> dict[str, object]:
+    """Only the values the row gives: a missing one keeps the stored value (or the table default)."""
+    return {column: value for column, value in values.items() if value is not None}
+
+
+def _thousandths(value: Decimal | None) -> int | None:
+    """Kilograms → grams, litres → cubic centimetres (exact: at most three decimals were accepted)."""
+    return None if value is None else int(value * 1000)
+
+
+# --- typed rows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MasterRow:
+    """A row of a table keyed by one natural key: the key and the columns the row sets."""
+
+    line: int
+    key: str
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    line: int
+    price_list: str
+    sku: str
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ShipToRow:
+    code: str
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    line: int
+    code: str
+    values: dict[str, object]
+    price_list: str | None
+    sets_price_list: bool
+    ship_to: ShipToRow | None
+
+    def terms(self) -> dict[str, object]:
+        """What every row of this customer must agree on (the ship-to may differ)."""
+        return {**self.values, "price_list": self.price_list if self.sets_price_list else None}
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    line: int
+    sku: str
+    values: dict[str, object]
+    alternates: tuple[str, ...] | None  # None: the file says nothing about alternates
+
+
+@dataclass(frozen=True)
+class StockRow:
+    line: int
+    sku: str
+    location: str
+    on_hand: int
+
+
+@dataclass(frozen=True)
+class RowFormat(Generic[R]):
+    """The columns a kind of file has and how one of its rows is read."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    parse: Callable[[Fields], R]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+# --- parsers, one per kind ---------------------------------------------------------------------
+
+
+def parse_location(f: Fields) -> MasterRow:
+    code = f.text("code", CODE)
+    return MasterRow(f.line, code, {"name": f.text("name", NAME), "region": f.text("region", CODE)})
+
+
+def parse_carrier(f: Fields) -> MasterRow:
+    code = f.text("code", CODE)
+    values = {"name": f.text("name", NAME), **_given({"service": f.optional_text("service", CODE)})}
+    return MasterRow(f.line, code, values)
+
+
+def parse_supplier(f: Fields) -> MasterRow:
+    code = f.text("code", CODE)
+    lead_time = f.optional_integer("lead_time_days", 0, MAX_DAYS)
+    return MasterRow(f.line, code, {"name": f.text("name", NAME), **_given({"lead_time_days": lead_time})})
+
+
+def parse_tax_rate(f: Fields) -> MasterRow:
+    region = f.text("region", CODE)
+    return MasterRow(f.line, region, {"rate": f.decimal("rate", scale=RATE_SCALE, maximum=ONE)})
+
+
+def parse_segment_discount(f: Fields) -> MasterRow:
+    segment = f.text("segment", CODE)
+    rate = f.decimal("discount_rate", scale=RATE_SCALE, maximum=ONE)
+    return MasterRow(f.line, segment, {"discount_rate": rate})
+
+
+def parse_price(f: Fields) -> PriceRow:
+    price_list, sku = f.text("price_list_code", CODE), f.text("sku", SKU)
+    return PriceRow(f.line, price_list, sku, f.decimal("unit_price", scale=MONEY_SCALE))
+
+
+def parse_customer(f: Fields) -> CustomerRow:
+    code, name = f.text("code", CODE), f.text("name", NAME)
+    values: dict[str, object] = {
+        "name": name,
+        "segment": f.text("segment", CODE),
+        "channel": str(f.choice("channel", Channel)),
+        "backorder_policy": str(f.choice("backorder_policy", BackorderPolicy)),
+        **_given(
+            {
+                "tier": f.optional_integer("tier", 1, 9),
+                "payment_terms_days": f.optional_integer("payment_terms_days", 0, MAX_DAYS),
+                "allow_substitution": f.optional_boolean("allow_substitution"),
+                "active": f.optional_boolean("active"),
+            }
+        ),
+    }
+    if f.has("credit_limit"):
+        values["credit_limit"] = f.optional_decimal("credit_limit", scale=MONEY_SCALE)
+    price_list = f.optional_text("price_list", CODE)
+    return CustomerRow(f.line, code, values, price_list, f.has("price_list"), _ship_to(f, name))
+
+
+def _ship_to(f: Fields, customer_name: str) -> ShipToRow | None:
+    """The row's ship-to address; its name defaults to the customer's name."""
+    code = f.optional_text("ship_to_code", CODE)
+    if code is None:
+        if any(f.raw(c) for c in ("ship_to_name", "ship_to_address", "ship_to_region")):
+            f.note("ship_to_code is required when the row gives a ship-to address")
+        return None
+    values = {
+        "name": f.optional_text("ship_to_name", NAME) or customer_name,
+        "region": f.text("ship_to_region", CODE),
+        **_given({"address": f.optional_text("ship_to_address", ADDRESS)}),
+    }
+    return ShipToRow(code, values)
+
+
+def parse_product(f: Fields) -> ProductRow:
+    sku = f.text("sku", SKU)
+    values: dict[str, object] = {
+        "name": f.text("name", NAME),
+        "list_price": f.decimal("list_price", scale=MONEY_SCALE),
+        "standard_cost": f.decimal("standard_cost", scale=COST_SCALE),
+        **_given(
+            {
+                "weight_g": _thousandths(f.optional_decimal("weight_kg", scale=3, maximum=MAX_KG_OR_LITRES)),
+                "volume_cm3": _thousandths(f.optional_decimal("volume_l", scale=3, maximum=MAX_KG_OR_LITRES)),
+                "active": f.optional_boolean("active"),
+            }
+        ),
+    }
+    alternates = _alternates(f, sku) if f.has("alternates") else None
+    return ProductRow(f.line, sku, values, alternates)
+
+
+def _alternates(f: Fields, sku: str) -> tuple[str, ...]:
+    """SKUs separated by ``|``, best substitute first; an empty cell means the product has none."""
+    ranked = tuple(part.strip() for part in f.raw("alternates").split("|") if part.strip())
+    if sku in ranked:
+        f.note(f"product {sku} cannot be its own alternate")
+    repeated = sorted({a for a in ranked if ranked.count(a) > 1})
+    if repeated:
+        f.note(f"alternate(s) listed twice: {', '.join(repeated)}")
+    too_long = [a for a in ranked if len(a) > SKU]
+    if too_long:
+        f.note(f"alternate SKU longer than {SKU} characters: {too_long[0][:20]}…")
+    return ranked
+
+
+def parse_stock(f: Fields) -> StockRow:
+    sku, location = f.text("sku", SKU), f.text("location", CODE)
+    if len(sku) + len(location) + 1 > EVENT_ENTITY_ID:
+        f.note(f"sku and location together are longer than the event log keeps ({EVENT_ENTITY_ID - 1})")
+    return StockRow(f.line, sku, location, f.integer("on_hand"))
+
+
+_CUSTOMER_TERMS = ("tier", "credit_limit", "payment_terms_days", "allow_substitution", "price_list", "active")
+_SHIP_TO = ("ship_to_code", "ship_to_name", "ship_to_address", "ship_to_region")
+
+FORMATS: dict[ImportKind, RowFormat[Any]] = {
+    ImportKind.LOCATIONS: RowFormat(("code", "name", "region"), (), parse_location),
+    ImportKind.CARRIERS: RowFormat(("code", "name"), ("service",), parse_carrier),
+    ImportKind.SUPPLIERS: RowFormat(("code", "name"), ("lead_time_days",), parse_supplier),
+    ImportKind.TAX_RATES: RowFormat(("region", "rate"), (), parse_tax_rate),
+    ImportKind.SEGMENT_DISCOUNTS: RowFormat(("segment", "discount_rate"), (), parse_segment_discount),
+    ImportKind.PRICE_LISTS: RowFormat(("price_list_code", "sku", "unit_price"), (), parse_price),
+    ImportKind.CUSTOMERS: RowFormat(
+        ("code", "name", "segment", "channel", "backorder_policy"),
+        (*_CUSTOMER_TERMS, *_SHIP_TO),
+        parse_customer,
+    ),
+    ImportKind.PRODUCTS: RowFormat(
+        ("sku", "name", "list_price", "standard_cost"),
+        ("weight_kg", "volume_l", "active", "alternates"),
+        parse_product,
+    ),
+    ImportKind.STOCK: RowFormat(("sku", "location", "on_hand"), (), parse_stock),
+}
