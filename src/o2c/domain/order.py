@@ -53,6 +53,7 @@ ALLOWED: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
     {
         (S.CREDIT_HOLD, S.OPEN),
         (S.CREDIT_HOLD, S.CANCELLED),
+        (S.OPEN, S.CREDIT_HOLD),
         (S.OPEN, S.RELEASED),
         (S.OPEN, S.CANCELLED),
         (S.RELEASED, S.PICKED),
@@ -67,6 +68,10 @@ ALLOWED: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
         (S.PARTIALLY_SHIPPED, S.RELEASED),
         (S.PARTIALLY_SHIPPED, S.PARTIALLY_SHIPPED),
         (S.PARTIALLY_SHIPPED, S.SHIPPED),
+        # Cancelling the remainder of a partly shipped order that went round again (released or
+        # picked once more) completes it as far as it shipped.
+        (S.RELEASED, S.SHIPPED),
+        (S.PICKED, S.SHIPPED),
         (S.SHIPPED, S.DELIVERED),
         (S.DELIVERED, S.CLOSED),
     }
@@ -193,21 +198,29 @@ class Order:
             )
 
     def hold_for_credit(self) -> None:
-        self.status = OrderStatus.CREDIT_HOLD
+        self._move_to(OrderStatus.CREDIT_HOLD, "hold for credit")
 
     def release_credit_hold(self) -> None:
         self._move_to(OrderStatus.OPEN, "release the credit hold")
 
     def accept(self) -> None:
-        """An order that passed the credit check is open for fulfilment."""
-        self.status = OrderStatus.OPEN
+        """An order that passed the credit check stays open for fulfilment (only an open order can)."""
+        self._refuse_unless({OrderStatus.OPEN}, "accept")
 
     def apply_reservation(
         self, line_no: int, location_id: int | None, allocated: int, backordered: int, lost: int
     ) -> None:
         """Turn a line's pending quantity into reserved, backordered and lost (a cut) quantities."""
+        self._refuse_unless({OrderStatus.OPEN}, "reserve stock")
         line = self.line(line_no)
-        if allocated + backordered + lost != line.qty_pending:
+        if not line.qty_pending:
+            raise IllegalTransition(
+                f"line {line_no} of order {self.number} has nothing pending to reserve",
+                order_number=self.number,
+                status=str(self.status),
+                action="reserve stock",
+            )
+        if allocated + backordered + lost != line.qty_pending or min(allocated, backordered, lost) < 0:
             raise AssertionError(f"reservation of line {line_no} does not cover its pending quantity")
         line.location_id = location_id
         line.qty_allocated += allocated
@@ -283,13 +296,22 @@ class Order:
             self._move_to(OrderStatus.PARTIALLY_SHIPPED, action)
         else:
             self._move_to(OrderStatus.SHIPPED, action)
-            self.shipped_at = now
+            # The last shipment, not the moment a remainder was cancelled: cycle times read this.
+            self.shipped_at = max((ln.shipped_at for ln in self.lines if ln.shipped_at), default=now)
 
     def record_delivery(
         self, delivered: dict[int, tuple[int, int]], all_shipments_delivered: bool, now: datetime
     ) -> None:
         """Apply proof of delivery: ``{line_no: (qty_delivered, qty_damaged)}`` for one shipment."""
         self._refuse_unless({OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED}, "deliver")
+        for line_no, (qty, damaged) in delivered.items():  # check every line before changing any
+            line = self.line(line_no)
+            if not 0 <= damaged <= qty <= line.qty_shipped - line.qty_delivered:
+                raise ValidationFailed(
+                    f"line {line_no} of order {self.number}: cannot deliver {qty} ({damaged} damaged),"
+                    f" {line.qty_shipped - line.qty_delivered} shipped and not yet delivered",
+                    field=f"lines.{line_no}.quantity",
+                )
         for line_no, (qty, damaged) in delivered.items():
             line = self.line(line_no)
             line.qty_delivered += qty
@@ -304,13 +326,15 @@ class Order:
         is cancelled and the order completes as far as it shipped.
         """
         self._refuse_unless(set(CANCELLABLE), "cancel")
+        has_shipped = any(line.qty_shipped for line in self.lines)
+        self._ensure_can_move(OrderStatus.SHIPPED if has_shipped else OrderStatus.CANCELLED, "cancel")
         released = {ln.line_no: ln.qty_allocated for ln in self.lines if ln.qty_allocated}
         for line in self.lines:
             line.qty_cancelled += line.qty_open
             line.qty_pending = line.qty_allocated = line.qty_backordered = 0
             line.qty_picked = line.qty_packed = 0
             line.check_balance()
-        if any(line.qty_shipped for line in self.lines):
+        if has_shipped:
             self._settle_shipping_status(now, "cancel")
         else:
             self._move_to(OrderStatus.CANCELLED, "cancel")
@@ -320,7 +344,7 @@ class Order:
     def complete_delivery_if_shipped(self, all_shipments_delivered: bool, now: datetime) -> None:
         if self.status is OrderStatus.SHIPPED and all_shipments_delivered:
             self._move_to(OrderStatus.DELIVERED, "deliver")
-            self.delivered_at = now
+            self.delivered_at = max((ln.delivered_at for ln in self.lines if ln.delivered_at), default=now)
 
     def close(self, now: datetime) -> None:
         """Delivered and fully paid: nothing more will happen to this order."""

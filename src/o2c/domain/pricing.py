@@ -33,5 +33,7 @@ def price_line(quantity: int, unit_price: Decimal, discount_rate: Decimal, tax_r
         raise ValueError(f"tax rate {tax_rate} is negative")
     gross = unit_price * quantity
     discount = round_money(gross * discount_rate)
-    net = round_money(gross - discount)
+    # round(gross) - discount equals round(gross - discount) whenever that is not negative, and
+    # never goes below zero: a 100 % discount on a gross of 1.005 nets 0.00, not round(-0.005) = -0.01.
+    net = round_money(gross) - discount
     return PricedLine(quantity, unit_price, discount, net, round_money(net * tax_rate))
