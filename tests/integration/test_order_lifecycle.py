@@ -164,3 +164,22 @@ def test_delivery_exceptions_record_short_and_damaged_quantities(
     assert (result.lines[0].delivered, result.lines[0].damaged) == (8, 1)
     with pytest.raises(IllegalTransition):
         deliver_shipment(uow, shipment_number, DeliverRequest())
+
+
+def test_cancelling_the_remainder_keeps_the_times_of_the_last_shipment_and_delivery(
+    uow: UnitOfWork, engine: Engine, clock: ManualClock, world: dict[str, int]
+) -> None:
+    placed = place_order(uow, order(("GADGET", 5)))  # 3 in stock: 2 backordered
+    for step in (release_order, pick_order, pack_order):
+        step(uow, placed.number)
+    ship_order(uow, placed.number, ShipRequest(carrier="UPS", tracking_number="T3"))
+    shipped_at = clock.now()
+    with engine.connect() as conn:
+        shipment_number = conn.execute(select(shipments.c.number)).scalar_one()
+    clock.advance(timedelta(days=1))
+    deliver_shipment(uow, shipment_number, DeliverRequest())
+    delivered_at = clock.now()
+    clock.advance(timedelta(days=5))
+    done = cancel_order(uow, placed.number)  # the customer gives up on the backorder
+    assert done.status == "delivered"
+    assert (done.stages["shipped_at"], done.stages["delivered_at"]) == (shipped_at, delivered_at)
