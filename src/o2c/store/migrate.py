@@ -6,9 +6,18 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from o2c.domain.errors import O2CError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaOutOfDate(O2CError):
+    code = "schema_out_of_date"
+    http_status = 503
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -24,3 +33,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def ensure_current(engine: Engine, url: str) -> None:
+    """Refuse to work on a database that is not at this version's schema (run ``o2c init``)."""
+    current = current_revision(engine)
+    if current != head_revision():
+        state = "is not initialised" if current is None else f"has schema {current}, not {head_revision()}"
+        raise SchemaOutOfDate(f"database {url} {state}: run `o2c init`", database=url)
