@@ -235,6 +235,30 @@ _ADVANCE_STEP = {
 }
 
 
+@order_app.command("ship")
+def order_ship(
+    ctx: typer.Context,
+    number: str,
+    carrier: Annotated[str, typer.Option(help="Carrier code.")],
+    tracking: Annotated[str, typer.Option(help="Tracking number.")],
+    line: Annotated[
+        list[str] | None, typer.Option(help="LINE:QTY to ship (repeatable); default: everything packed.")
+    ] = None,
+    freight: Annotated[str, typer.Option(help="Freight cost.")] = "0.00",
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "warehouse",
+) -> None:
+    """Ship packed goods, all or some lines (a partial shipment), and invoice what shipped."""
+    quantities = dict(_line_qty(v, "--line") for v in line) if line else None
+    request = ShipRequest(
+        carrier=carrier,
+        tracking_number=tracking,
+        quantities=quantities,
+        freight_cost=_decimal(freight, "--freight"),
+    )
+    _show_order(ship_order(_state(ctx).uow(), number, request, actor), fmt)
+
+
 @order_app.command("cancel")
 def order_cancel(
     ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE, actor: ActorOption = "cli"

@@ -117,6 +117,26 @@ def test_an_order_placed_from_a_file_can_be_shipped_delivered_and_paid(loaded: P
     assert [e["event_type"] for e in events][:2] == ["order.received", "order.reserved"]
 
 
+def test_a_packed_order_can_ship_in_part_and_the_rest_later(loaded: Path, tmp_path: Path) -> None:
+    customer = first_row(SAMPLE / "customers.csv")["code"]
+    sku = first_row(SAMPLE / "products.csv")["sku"]
+    carrier = first_row(SAMPLE / "carriers.csv")["code"]
+    number = as_json(
+        loaded,
+        "order",
+        "place",
+        str(write_order(tmp_path, {"customer": customer, "lines": [{"sku": sku, "quantity": 3}]})),
+    )["number"]
+    assert as_json(loaded, "order", "advance", number, "--to", "packed")["status"] == "packed"
+    part = as_json(loaded, "order", "ship", number, "--carrier", carrier, "--tracking", "P1", "--line", "1:2")
+    assert (part["status"], part["lines"][0]["shipped"]) == ("partially_shipped", 2)
+    assert "cannot ship 5, 1 packed" in one_line_error(
+        o2c(loaded, "order", "ship", number, "--carrier", carrier, "--tracking", "P3", "--line", "1:5")
+    )
+    rest = as_json(loaded, "order", "ship", number, "--carrier", carrier, "--tracking", "P2")
+    assert (rest["status"], rest["lines"][0]["shipped"]) == ("shipped", 3)
+
+
 def test_a_malformed_order_file_is_one_line_on_stderr_and_stores_nothing(
     loaded: Path, tmp_path: Path
 ) -> None:
