@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from o2c.domain.clock import ManualClock
 from o2c.store.database import create_db_engine, normalise_url
 from o2c.store.migrate import upgrade
-from o2c.store.tables import metadata
+from o2c.store.schema import metadata
 from o2c.store.uow import UnitOfWork
 
 PG_ENV = "O2C_TEST_DATABASE_URL"

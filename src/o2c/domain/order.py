@@ -4,11 +4,12 @@ Allowed status changes are declared once, as data (:data:`ALLOWED`), and every a
 :meth:`Order._move_to`, so an illegal step is refused in one place with one kind of error. The line
 quantities obey one balance, checked after every action::
 
-    ordered = pending + allocated + backordered + cancelled + lost + shipped
+    ordered = pending + allocated + backordered + cancelled + lost + shipped + substituted
 
 ``pending`` is not reserved yet (the order waits for its credit check); ``allocated`` is reserved
 stock not yet shipped; ``backordered`` waits for supply; ``cancelled`` was
-cancelled by the customer; ``lost`` was cut by the ``cancel_remainder`` policy (a lost sale).
+cancelled by the customer; ``lost`` was cut by the ``cancel_remainder`` policy (a lost sale);
+``substituted`` was backordered and then filled with an alternate product on a line of its own.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class OrderLine:
     qty_shipped: int = 0
     qty_delivered: int = 0
     qty_damaged: int = 0
+    qty_substituted: int = 0
+    substitute_for_line_no: int | None = None
+    promise_at_risk: bool = False
     promised_date: date | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
@@ -121,6 +125,7 @@ class OrderLine:
             self.qty_cancelled,
             self.qty_lost,
             self.qty_shipped,
+            self.qty_substituted,
         )
         if sum(parts) != self.qty_ordered or min(parts) < 0:
             raise AssertionError(f"line {self.line_no} ({self.sku}) quantities do not balance: {self}")

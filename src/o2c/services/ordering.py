@@ -22,7 +22,7 @@ from o2c.domain.pricing import PricedLine, price_line
 from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, summarise
 from o2c.store.events import Event
-from o2c.store.master import CustomerTerms, ProductInfo, ShipTo
+from o2c.store.master import CustomerTerms, OrderTerms, ProductInfo, ShipTo
 from o2c.store.numbering import DocumentKind
 from o2c.store.uow import UnitOfWork, retrying
 
@@ -74,10 +74,11 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
         replay = _replay(uow, request)
         if replay is not None:
             return replay
-        customer = active_customer(uow, request.customer)
-        ship_to = customer_ship_to(uow, customer, request.ship_to)
+        terms = _order_terms(uow, request.customer, request.ship_to)
+        customer = _ensure_active(terms.customer)
+        ship_to = _ensure_ship_to(customer, terms.ship_to, request.ship_to)
         products = active_products(uow, [ln.sku for ln in request.lines])
-        pricing = _price(uow, customer, ship_to, request.lines, products)
+        pricing = _price(uow, terms, request.lines, products)
         lines = [
             _order_line(i, products[ln.sku], priced)
             for i, (ln, priced) in enumerate(zip(request.lines, pricing, strict=True), 1)
@@ -91,6 +92,7 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
             actor,
             requested_date=request.requested_date,
             customer_sent_at=request.customer_sent_at,
+            open_receivables=terms.open_receivables,
         )
         uow.orders.add(order, idempotency_key=request.idempotency_key, request_hash=request.fingerprint())
         uow.commit()
@@ -124,8 +126,12 @@ def enter_order(
     requested_date: date | None = None,
     customer_sent_at: datetime | None = None,
     quote_id: int | None = None,
+    open_receivables: Decimal | None = None,
 ) -> Order:
-    """Build the order, run the credit check and reserve stock; the caller stores it and commits."""
+    """Build the order, run the credit check and reserve stock; the caller stores it and commits.
+
+    ``open_receivables`` are the customer's, when the caller has read them already.
+    """
     now = uow.clock.now()
     order = Order(
         number=uow.next_number(DocumentKind.ORDER),
@@ -156,7 +162,8 @@ def enter_order(
             },
         )
     )
-    open_receivables = uow.billing.open_receivables(customer.id)
+    if open_receivables is None:
+        open_receivables = uow.billing.open_receivables(customer.id)
     if passes_credit_check(open_receivables, order.total, customer.credit_limit):
         reserve_stock(uow, order, ship_to.region, actor, now)
     else:
@@ -182,14 +189,33 @@ def active_customer(uow: UnitOfWork, code: str) -> CustomerTerms:
     try:
         customer = uow.master.customer(code)
     except NotFound:
-        raise ValidationFailed(f"customer {code} does not exist", field="customer") from None
-    if not customer.active:
-        raise ValidationFailed(f"customer {code} is inactive", field="customer")
-    return customer
+        raise _unknown_customer(code) from None
+    return _ensure_active(customer)
 
 
 def customer_ship_to(uow: UnitOfWork, customer: CustomerTerms, code: str | None) -> ShipTo:
-    ship_to = uow.master.ship_to(customer.id, code)
+    return _ensure_ship_to(customer, uow.master.ship_to(customer.id, code), code)
+
+
+def _order_terms(uow: UnitOfWork, customer_code: str, ship_to_code: str | None) -> OrderTerms:
+    """Customer, ship-to, discount, tax rate and open receivables in one read; the caller validates."""
+    try:
+        return uow.master.order_terms(customer_code, ship_to_code)
+    except NotFound:
+        raise _unknown_customer(customer_code) from None
+
+
+def _unknown_customer(code: str) -> ValidationFailed:
+    return ValidationFailed(f"customer {code} does not exist", field="customer")
+
+
+def _ensure_active(customer: CustomerTerms) -> CustomerTerms:
+    if not customer.active:
+        raise ValidationFailed(f"customer {customer.code} is inactive", field="customer")
+    return customer
+
+
+def _ensure_ship_to(customer: CustomerTerms, ship_to: ShipTo | None, code: str | None) -> ShipTo:
     if ship_to is None:
         what = f"ship-to {code}" if code else "a ship-to address"
         raise ValidationFailed(f"customer {customer.code} has no {what}", field="ship_to")
@@ -208,20 +234,18 @@ def active_products(uow: UnitOfWork, skus: Sequence[str]) -> dict[str, ProductIn
 
 
 def _price(
-    uow: UnitOfWork,
-    customer: CustomerTerms,
-    ship_to: ShipTo,
-    lines: Sequence[OrderLineRequest],
-    products: dict[str, ProductInfo],
+    uow: UnitOfWork, terms: OrderTerms, lines: Sequence[OrderLineRequest], products: dict[str, ProductInfo]
 ) -> list[PricedLine]:
+    price_list_id = terms.customer.price_list_id
     contract = (
-        uow.master.list_prices(customer.price_list_id, (p.id for p in products.values()))
-        if customer.price_list_id is not None
+        uow.master.list_prices(price_list_id, (p.id for p in products.values()))
+        if price_list_id is not None
         else {}
     )
-    discount = uow.master.segment_discount(customer.segment)
-    tax = uow.master.tax_rate(ship_to.region)
-    return [price_quote_line(ln.quantity, products[ln.sku], contract, discount, tax) for ln in lines]
+    return [
+        price_quote_line(ln.quantity, products[ln.sku], contract, terms.segment_discount, terms.tax_rate)
+        for ln in lines
+    ]
 
 
 def price_quote_line(

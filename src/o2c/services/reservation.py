@@ -15,9 +15,8 @@ def reserve_stock(uow: UnitOfWork, order: Order, ship_to_region: str, actor: str
     demands = [LineDemand(ln.line_no, ln.product_id, ln.qty_pending) for ln in order.lines if ln.qty_pending]
     positions = uow.stock.lock_positions(d.product_id for d in demands)
     reservations = allocate(demands, positions, order.backorder_policy, ship_to_region)
-    for r in sorted(reservations, key=lambda r: r.stock_id or 0):
-        if r.stock_id is not None:
-            uow.stock.reserve(r.stock_id, r.allocated)
+    uow.stock.reserve_all((r.stock_id, r.allocated) for r in reservations if r.stock_id is not None)
+    for r in reservations:
         order.apply_reservation(r.line_no, r.location_id, r.allocated, r.backordered, r.lost)
     order.accept()
     uow.events.record(

@@ -11,9 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from o2c.store.tables import events
+
+_insert = insert(events)
+_for_entity = (
+    select(events)
+    .where(events.c.entity_type == bindparam("entity_type"), events.c.entity_id == bindparam("entity_id"))
+    .order_by(events.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class EventLog:
         if not self._pending:
             return
         self._conn.execute(
-            insert(events),
+            _insert,
             [
                 {
                     "entity_type": e.entity_type,
@@ -58,9 +65,7 @@ class EventLog:
 
     def for_entity(self, entity_type: str, entity_id: str) -> list[Event]:
         rows = self._conn.execute(
-            select(events)
-            .where(events.c.entity_type == entity_type, events.c.entity_id == entity_id)
-            .order_by(events.c.id)
+            _for_entity, {"entity_type": entity_type, "entity_id": entity_id}
         ).mappings()
         return [
             Event(

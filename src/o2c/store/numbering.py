@@ -15,6 +15,10 @@ from o2c.store.tables import document_counters
 
 class DocumentKind(StrEnum):
     ORDER = "SO"
+    PURCHASE_ORDER = "PO"
+    ASN = "AS"
+    TRANSFER = "TR"
+    RECEIPT = "RC"
     QUOTE = "QT"
     SHIPMENT = "SH"
     INVOICE = "IN"

@@ -53,6 +53,26 @@ _LINE_FIXED = (
 
 _insert_order = insert(orders).returning(orders.c.id)
 _insert_lines = insert(order_lines)
+_order_by_number = (
+    select(orders, customers.c.code.label("customer_code"))
+    .join(customers, customers.c.id == orders.c.customer_id)
+    .where(orders.c.number == bindparam("number"))
+)
+_number_of = select(orders.c.number).where(orders.c.id == bindparam("order_id"))
+_by_idempotency_key = select(orders.c.number, orders.c.request_hash).where(
+    orders.c.idempotency_key == bindparam("key")
+)
+_lines_of = (
+    select(order_lines, products.c.sku)
+    .join(products, products.c.id == order_lines.c.product_id)
+    .where(order_lines.c.order_id == bindparam("order_id"))
+    .order_by(order_lines.c.line_no)
+)
+_save_order = (
+    update(orders)
+    .where(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version"))
+    .values({**{name: bindparam(f"b_{name}") for name in _ORDER_MUTABLE}, "version": orders.c.version + 1})
+)
 _update_lines = (
     update(order_lines)
     .where(order_lines.c.id == bindparam("b_id"))
@@ -100,37 +120,30 @@ class OrderRepository:
         return order_id
 
     def get(self, number: str) -> Order:
-        row = (
-            self._conn.execute(
-                select(orders, customers.c.code.label("customer_code"))
-                .join(customers, customers.c.id == orders.c.customer_id)
-                .where(orders.c.number == number)
-            )
-            .mappings()
-            .first()
-        )
+        row = self._conn.execute(_order_by_number, {"number": number}).mappings().first()
         if row is None:
             raise NotFound(f"order {number} does not exist", order_number=number)
         return self._load(row)
 
     def get_by_id(self, order_id: int) -> Order:
-        number = self._conn.execute(select(orders.c.number).where(orders.c.id == order_id)).scalar_one()
+        number = self._conn.execute(_number_of, {"order_id": order_id}).scalar_one()
         return self.get(number)
 
     def find_by_idempotency_key(self, key: str) -> tuple[str, str | None] | None:
         """``(order number, request hash)`` of the order placed under ``key``, if any."""
-        row = self._conn.execute(
-            select(orders.c.number, orders.c.request_hash).where(orders.c.idempotency_key == key)
-        ).first()
+        row = self._conn.execute(_by_idempotency_key, {"key": key}).first()
         return (row[0], row[1]) if row else None
 
     def save(self, order: Order) -> None:
         """Write back what actions may change; refuses if someone else saved the order meanwhile."""
         assert order.id is not None
         result = self._conn.execute(
-            update(orders)
-            .where(orders.c.id == order.id, orders.c.version == order.version)
-            .values({**{name: getattr(order, name) for name in _ORDER_MUTABLE}, "version": order.version + 1})
+            _save_order,
+            {
+                "b_id": order.id,
+                "b_version": order.version,
+                **{f"b_{name}": getattr(order, name) for name in _ORDER_MUTABLE},
+            },
         )
         if result.rowcount != 1:
             raise Conflict(
@@ -145,12 +158,7 @@ class OrderRepository:
     def _load(self, row: Any) -> Order:
         lines = [
             OrderLine(**{k: v for k, v in r.items() if k not in ("order_id",)})
-            for r in self._conn.execute(
-                select(order_lines, products.c.sku)
-                .join(products, products.c.id == order_lines.c.product_id)
-                .where(order_lines.c.order_id == row["id"])
-                .order_by(order_lines.c.line_no)
-            ).mappings()
+            for r in self._conn.execute(_lines_of, {"order_id": row["id"]}).mappings()
         ]
         return Order(
             id=row["id"],

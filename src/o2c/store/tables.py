@@ -18,43 +18,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     UniqueConstraint,
 )
 
 from o2c.domain.money import COST_SCALE, MONEY_SCALE, RATE_SCALE
+from o2c.store.columns import id_column as _id
+from o2c.store.columns import metadata
+from o2c.store.columns import money_column as _money
+from o2c.store.columns import non_negative as _nonneg
+from o2c.store.columns import quantity_column as _qty
 from o2c.store.types import Minor, UTCDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite aliases only INTEGER PRIMARY KEY to rowid
-
-
-def _id() -> Column[int]:
-    return Column("id", Id, primary_key=True, autoincrement=True)
-
-
-def _money(name: str, nullable: bool = False) -> Column[object]:
-    return Column(name, Minor(MONEY_SCALE), nullable=nullable)
-
-
-def _qty(name: str) -> Column[int]:
-    return Column(name, Integer, nullable=False, server_default="0")
-
-
-def _nonneg(*names: str) -> list[CheckConstraint]:
-    return [CheckConstraint(f"{n} >= 0", name=f"{n}_nonneg") for n in names]
-
 
 # --- master data -----------------------------------------------------------------------------
 
@@ -131,6 +106,10 @@ locations = Table(
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("region", String(40), nullable=False),
+    # Lead times of the promise: days to process an order, then to pick and pack it, before transit.
+    Column("processing_days", Integer, nullable=False, server_default="1"),
+    Column("pick_pack_days", Integer, nullable=False, server_default="1"),
+    *_nonneg("processing_days", "pick_pack_days"),
 )
 
 suppliers = Table(
@@ -299,19 +278,22 @@ order_lines = Table(
     _qty("qty_shipped"),
     _qty("qty_delivered"),
     _qty("qty_damaged"),
+    _qty("qty_substituted"),
+    Column("substitute_for_line_no", Integer, nullable=True),
     _money("unit_price"),
     _money("discount_amount"),
     _money("net_amount"),
     _money("tax_amount"),
     Column("unit_cost", Minor(COST_SCALE), nullable=False),
     Column("promised_date", Date, nullable=True),
+    Column("promise_at_risk", Boolean, nullable=False, server_default="0"),
     Column("shipped_at", UTCDateTime, nullable=True),
     Column("delivered_at", UTCDateTime, nullable=True),
     UniqueConstraint("order_id", "line_no"),
     CheckConstraint("qty_ordered > 0", name="qty_ordered_pos"),
     CheckConstraint(
         "qty_pending + qty_allocated + qty_backordered + qty_cancelled + qty_lost + qty_shipped"
-        " = qty_ordered",
+        " + qty_substituted = qty_ordered",
         name="balance",
     ),
     CheckConstraint("qty_allocated_at_entry <= qty_ordered", name="entry_le_ordered"),
@@ -329,6 +311,7 @@ order_lines = Table(
         "qty_shipped",
         "qty_delivered",
         "qty_damaged",
+        "qty_substituted",
     ),
     Index("ix_order_lines_product_location", "product_id", "location_id"),
 )

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from o2c.store.database import create_db_engine
-from o2c.store.tables import metadata
+from o2c.store.schema import metadata
 
 config = context.config
 target_metadata = metadata

@@ -1,0 +1,36 @@
+"""The shared ``MetaData`` and the column shapes every table uses (ids, money, quantities)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, MetaData
+
+from o2c.domain.money import MONEY_SCALE
+from o2c.store.types import Minor
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite aliases only INTEGER PRIMARY KEY to rowid
+
+
+def id_column() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def money_column(name: str, nullable: bool = False) -> Column[object]:
+    return Column(name, Minor(MONEY_SCALE), nullable=nullable)
+
+
+def quantity_column(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+def non_negative(*names: str) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{n} >= 0", name=f"{n}_nonneg") for n in names]

@@ -1,0 +1,9 @@
+"""The whole schema in one ``MetaData``: import this (not a single tables module) where every table
+must be known, as Alembic and the test fixtures do."""
+
+from __future__ import annotations
+
+from o2c.store import supply_tables, tables
+from o2c.store.columns import metadata
+
+__all__ = ["metadata", "supply_tables", "tables"]
