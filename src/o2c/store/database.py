@@ -58,6 +58,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs once per transaction, on the hot path of order entry.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, bindparam, text, update
 
 from o2c.store.tables import document_counters
 
@@ -28,14 +28,19 @@ def sequence_name(kind: DocumentKind) -> str:
     return f"doc_seq_{kind.value.lower()}"
 
 
+# Built once: constructing a statement costs more than running it on SQLite.
+_bump_counter = (
+    update(document_counters)
+    .where(document_counters.c.kind == bindparam("b_kind"))
+    .values(last_value=document_counters.c.last_value + 1)
+    .returning(document_counters.c.last_value)
+)
+_nextval = {kind: text(f"SELECT nextval('{sequence_name(kind)}')") for kind in DocumentKind}
+
+
 def next_number(conn: Connection, kind: DocumentKind) -> str:
     if conn.dialect.name == "postgresql":
-        value = conn.execute(text(f"SELECT nextval('{sequence_name(kind)}')")).scalar_one()
+        value = conn.execute(_nextval[kind]).scalar_one()
     else:
-        value = conn.execute(
-            update(document_counters)
-            .where(document_counters.c.kind == kind.value)
-            .values(last_value=document_counters.c.last_value + 1)
-            .returning(document_counters.c.last_value)
-        ).scalar_one()
+        value = conn.execute(_bump_counter, {"b_kind": kind.value}).scalar_one()
     return f"{kind.value}-{value:08d}"
