@@ -1,0 +1,96 @@
+"""The ``o2c`` command line (Typer + Rich).
+
+One Typer sub-app per area lives in a module of this package; this module assembles them and maps
+errors to exit statuses in :func:`main`, the one place that does: user errors (bad input, illegal
+actions, unknown numbers) are one line on stderr and exit status 2; usage errors are Typer's own,
+also status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pydantic
+import typer
+from sqlalchemy.exc import OperationalError
+
+from o2c.cli.cash import payment_app, receivables_app
+from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
+from o2c.cli.orders import order_app, quote_app, shipment_app
+from o2c.config import Settings
+from o2c.domain.errors import O2CError
+from o2c.services.importing import ImportKind, import_csv
+from o2c.store.migrate import upgrade
+
+app = typer.Typer(
+    name="o2c",
+    help="Order-to-cash and customer service: orders, stock, shipping, invoicing and cash.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(order_app, name="order")
+app.add_typer(quote_app, name="quote")
+app.add_typer(shipment_app, name="shipment")
+app.add_typer(payment_app, name="payment")
+app.add_typer(receivables_app, name="receivables")
+
+
+@app.callback()
+def root(ctx: typer.Context, database: DatabaseOption = None) -> None:
+    ctx.obj = State(database or Settings().database_url)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the database schema, or bring it up to date."""
+    state = state_of(ctx)
+    upgrade(state.engine(migrated=False))
+    out.print(f"database ready: {state.url}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="CSV file with a header row.")],
+    actor: ActorOption = "import",
+) -> None:
+    """Import master data or stock from CSV: a file with any bad row imports nothing."""
+    report = import_csv(state_of(ctx).uow(), kind, readable(file), actor=actor)
+    out.print(f"{kind}: {report.created} created, {report.updated} updated")
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Initialise a database, load the sample data and walk orders through the whole cycle."""
+    from o2c.sim.walkthrough import run_walkthrough
+
+    state = state_of(ctx)
+    upgrade(state.engine(migrated=False))
+    run_walkthrough(state.engine(), out)
+
+
+def _pydantic_message(error: pydantic.ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "input"
+    more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def fail(message: str, status: int = 2) -> None:
+    sys.stderr.write(f"o2c: error: {message}\n")
+    raise SystemExit(status)
+
+
+def main() -> None:
+    """Entry point of the ``o2c`` script: the one place errors become exit statuses."""
+    try:
+        app()
+    except O2CError as error:
+        fail(str(error))
+    except pydantic.ValidationError as error:
+        fail(_pydantic_message(error))
+    except OperationalError as error:
+        fail(f"database error: {str(error.orig).strip().splitlines()[0]}", status=1)

@@ -1,0 +1,267 @@
+"""``o2c order``, ``o2c quote`` and ``o2c shipment``: the sales side of the cycle."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from o2c.cli.common import (
+    ActorOption,
+    Format,
+    FormatOption,
+    decimal_option,
+    json_file,
+    line_qty,
+    out,
+    print_json,
+    state_of,
+)
+from o2c.domain.errors import ValidationFailed
+from o2c.services.fulfilment import (
+    DeliverRequest,
+    DeliveryException,
+    ShipRequest,
+    cancel_order,
+    deliver_shipment,
+    pack_order,
+    pick_order,
+    release_credit_hold,
+    release_order,
+    ship_order,
+)
+from o2c.services.ordering import PlaceOrderRequest, get_order, place_order
+from o2c.services.queries import order_events
+from o2c.services.quoting import QuoteRequest, convert_quote, create_quote
+from o2c.services.results import OrderSummary
+
+order_app = typer.Typer(help="Place, inspect and move orders through the cycle.", no_args_is_help=True)
+quote_app = typer.Typer(help="Price baskets and convert them into orders.", no_args_is_help=True)
+shipment_app = typer.Typer(help="Record proof of delivery.", no_args_is_help=True)
+
+
+class Stage(StrEnum):
+    RELEASED = "released"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+
+
+@order_app.command("place")
+def order_place(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="JSON order: customer, ship_to, channel, lines[{sku, quantity}].")
+    ],
+    idempotency_key: Annotated[str | None, typer.Option(help="Resending with the same key is safe.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "cli",
+) -> None:
+    """Enter an order: validate, price, credit-check and reserve stock."""
+    body = json_file(file)
+    if idempotency_key is not None:
+        body["idempotency_key"] = idempotency_key
+    request = PlaceOrderRequest.model_validate(body)
+    show_order(place_order(state_of(ctx).uow(), request, actor), fmt)
+
+
+@order_app.command("show")
+def order_show(ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE) -> None:
+    """Show an order, its lines and the time of every stage."""
+    show_order(get_order(state_of(ctx).uow(), number), fmt)
+
+
+@order_app.command("events")
+def order_events_(ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE) -> None:
+    """The order's event history, oldest first."""
+    history = order_events(state_of(ctx).uow(), number)
+    if fmt is Format.JSON:
+        print_json([e.__dict__ for e in history])
+        return
+    table = Table("when (UTC)", "event", "actor", "payload")
+    for e in history:
+        table.add_row(
+            e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.event_type, e.actor, json.dumps(e.payload)
+        )
+    out.print(table)
+
+
+@order_app.command("advance")
+def order_advance(
+    ctx: typer.Context,
+    number: str,
+    to: Annotated[Stage, typer.Option("--to", help="Stage to reach; the steps in between are done too.")],
+    carrier: Annotated[str, typer.Option(help="Carrier code, for shipping.")] = "",
+    tracking: Annotated[str, typer.Option(help="Tracking number, for shipping.")] = "",
+    freight: Annotated[str, typer.Option(help="Freight cost, for shipping.")] = "0.00",
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "cli",
+) -> None:
+    """Move an order forward: release, pick, pack, ship (shipping needs --carrier and --tracking)."""
+    state = state_of(ctx)
+    if to is Stage.SHIPPED and not (carrier and tracking):
+        raise ValidationFailed("shipping needs --carrier and --tracking", field="carrier")
+    ship = ShipRequest(
+        carrier=carrier or "-",
+        tracking_number=tracking or "-",
+        freight_cost=decimal_option(freight, "--freight"),
+    )
+    order = get_order(state.uow(), number)
+    shipped_now = False
+    while order.status != to.value and not (shipped_now and order.status == "partially_shipped"):
+        rank = _ADVANCE_RANK.get(order.status)
+        if rank is None or rank >= _ADVANCE_RANK[to.value]:
+            raise ValidationFailed(f"order {number} is {order.status}: cannot advance it to {to}", field="to")
+        if order.status == "packed":
+            order = ship_order(state.uow(), number, ship, actor)
+            shipped_now = True
+        else:
+            order = _ADVANCE_STEP[order.status](state.uow(), number, actor)
+    show_order(order, fmt)
+
+
+# Where each status stands on the way to shipped, and the step that moves it on.
+_ADVANCE_RANK = {"open": 0, "partially_shipped": 0, "released": 1, "picked": 2, "packed": 3, "shipped": 4}
+_ADVANCE_STEP = {
+    "open": release_order,
+    "partially_shipped": release_order,
+    "released": pick_order,
+    "picked": pack_order,
+}
+
+
+@order_app.command("ship")
+def order_ship(
+    ctx: typer.Context,
+    number: str,
+    carrier: Annotated[str, typer.Option(help="Carrier code.")],
+    tracking: Annotated[str, typer.Option(help="Tracking number.")],
+    line: Annotated[
+        list[str] | None, typer.Option(help="LINE:QTY to ship (repeatable); default: everything packed.")
+    ] = None,
+    freight: Annotated[str, typer.Option(help="Freight cost.")] = "0.00",
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "warehouse",
+) -> None:
+    """Ship packed goods, all or some lines (a partial shipment), and invoice what shipped."""
+    quantities = dict(line_qty(v, "--line") for v in line) if line else None
+    request = ShipRequest(
+        carrier=carrier,
+        tracking_number=tracking,
+        quantities=quantities,
+        freight_cost=decimal_option(freight, "--freight"),
+    )
+    show_order(ship_order(state_of(ctx).uow(), number, request, actor), fmt)
+
+
+@order_app.command("cancel")
+def order_cancel(
+    ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE, actor: ActorOption = "cli"
+) -> None:
+    """Cancel what has not shipped; reserved stock becomes available again."""
+    show_order(cancel_order(state_of(ctx).uow(), number, actor), fmt)
+
+
+@order_app.command("release-hold")
+def order_release_hold(
+    ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE, actor: ActorOption = "finance"
+) -> None:
+    """Accept the credit risk of an order on credit hold; it is then reserved."""
+    show_order(release_credit_hold(state_of(ctx).uow(), number, actor), fmt)
+
+
+# --- quotes, deliveries, payments ----------------------------------------------------------------
+
+
+@quote_app.command("create")
+def quote_create(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="JSON basket.")],
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "cli",
+) -> None:
+    """Price a basket for a customer, valid for a number of days."""
+    quote = create_quote(state_of(ctx).uow(), QuoteRequest.model_validate(json_file(file)), actor)
+    if fmt is Format.JSON:
+        print_json(quote)
+        return
+    table = Table("sku", "quantity", "unit price", "net", title=f"quote {quote.number} for {quote.customer}")
+    for sku, qty, price, net in quote.lines:
+        table.add_row(sku, str(qty), str(price), str(net))
+    out.print(table)
+    out.print(
+        f"total {quote.total} (tax {quote.tax_total}), valid until {quote.valid_until:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+@quote_app.command("convert")
+def quote_convert(
+    ctx: typer.Context, number: str, fmt: FormatOption = Format.TABLE, actor: ActorOption = "cli"
+) -> None:
+    """Turn an open quote into an order at the quoted prices."""
+    show_order(convert_quote(state_of(ctx).uow(), number, actor=actor), fmt)
+
+
+@shipment_app.command("deliver")
+def shipment_deliver(
+    ctx: typer.Context,
+    number: str,
+    received_by: Annotated[str, typer.Option(help="Who signed the proof of delivery.")] = "consignee",
+    short: Annotated[list[str] | None, typer.Option(help="LINE:QTY delivered short (repeatable).")] = None,
+    damaged: Annotated[
+        list[str] | None, typer.Option(help="LINE:QTY delivered damaged (repeatable).")
+    ] = None,
+    fmt: FormatOption = Format.TABLE,
+    actor: ActorOption = "cli",
+) -> None:
+    """Record proof of delivery of a shipment, with short or damaged quantities."""
+    exceptions: dict[int, dict[str, int]] = {}
+    for option, values in (("short", short or []), ("damaged", damaged or [])):
+        for line_no, qty in (line_qty(v, f"--{option}") for v in values):
+            exceptions.setdefault(line_no, {"line_no": line_no})[option] = qty
+    request = DeliverRequest(
+        received_by=received_by, exceptions=[DeliveryException.model_validate(e) for e in exceptions.values()]
+    )
+    show_order(deliver_shipment(state_of(ctx).uow(), number, request, actor), fmt)
+
+
+def show_order(order: OrderSummary, fmt: Format) -> None:
+    if fmt is Format.JSON:
+        print_json(order)
+        return
+    title = f"order {order.number} · {order.customer} · {order.status}" + (
+        " (replayed)" if order.replayed else ""
+    )
+    table = Table(
+        "line",
+        "sku",
+        "ordered",
+        "allocated",
+        "backordered",
+        "lost",
+        "cancelled",
+        "shipped",
+        "delivered",
+        "net",
+        title=title,
+    )
+    for ln in order.lines:
+        table.add_row(
+            str(ln.line_no),
+            ln.sku,
+            str(ln.ordered),
+            str(ln.allocated),
+            str(ln.backordered),
+            str(ln.lost),
+            str(ln.cancelled),
+            str(ln.shipped),
+            str(ln.delivered),
+            str(ln.net_amount),
+        )
+    out.print(table)
+    stages = ", ".join(f"{k.removesuffix('_at')} {v:%Y-%m-%d %H:%M}" for k, v in order.stages.items() if v)
+    out.print(f"total {order.total} (tax {order.tax_total}) · {stages}")
