@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.exc import IntegrityError
 
+from o2c.domain.allocation import StockPosition
 from o2c.domain.credit import passes_credit_check
 from o2c.domain.errors import IdempotencyConflict, NotFound, ValidationFailed
 from o2c.domain.order import Channel, Order, OrderLine, OrderStatus
@@ -77,7 +78,9 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
         terms = _order_terms(uow, request.customer, request.ship_to)
         customer = _ensure_active(terms.customer)
         ship_to = _ensure_ship_to(customer, terms.ship_to, request.ship_to)
-        products = active_products(uow, [ln.sku for ln in request.lines])
+        skus = [ln.sku for ln in request.lines]
+        in_stock = uow.master.products_in_stock(skus)
+        products = _ensure_active_products(in_stock.products, skus)
         pricing = _price(uow, terms, request.lines, products)
         lines = [
             _order_line(i, products[ln.sku], priced)
@@ -93,6 +96,7 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
             requested_date=request.requested_date,
             customer_sent_at=request.customer_sent_at,
             open_receivables=terms.open_receivables,
+            locked_stock=in_stock.positions,
         )
         uow.orders.add(order, idempotency_key=request.idempotency_key, request_hash=request.fingerprint())
         uow.commit()
@@ -127,10 +131,12 @@ def enter_order(
     customer_sent_at: datetime | None = None,
     quote_id: int | None = None,
     open_receivables: Decimal | None = None,
+    locked_stock: Sequence[StockPosition] | None = None,
 ) -> Order:
     """Build the order, run the credit check and reserve stock; the caller stores it and commits.
 
-    ``open_receivables`` are the customer's, when the caller has read them already.
+    ``open_receivables`` are the customer's, when the caller has read them already; ``locked_stock``
+    the stock positions of the order's products, when the caller has locked them in this transaction.
     """
     now = uow.clock.now()
     order = Order(
@@ -147,6 +153,7 @@ def enter_order(
         customer_sent_at=customer_sent_at,
         lines=lines,
     )
+    total = order.total
     uow.events.record(
         Event(
             "order",
@@ -158,14 +165,14 @@ def enter_order(
                 "customer": customer.code,
                 "channel": str(order.channel),
                 "lines": len(lines),
-                "total": str(order.total),
+                "total": str(total),
             },
         )
     )
     if open_receivables is None:
         open_receivables = uow.billing.open_receivables(customer.id)
-    if passes_credit_check(open_receivables, order.total, customer.credit_limit):
-        reserve_stock(uow, order, ship_to.region, actor, now)
+    if passes_credit_check(open_receivables, total, customer.credit_limit):
+        reserve_stock(uow, order, ship_to.region, actor, now, locked_stock)
     else:
         order.hold_for_credit()
         uow.events.record(
@@ -177,7 +184,7 @@ def enter_order(
                 actor,
                 {
                     "open_receivables": str(open_receivables),
-                    "order_total": str(order.total),
+                    "order_total": str(total),
                     "credit_limit": str(customer.credit_limit),
                 },
             )
@@ -223,7 +230,10 @@ def _ensure_ship_to(customer: CustomerTerms, ship_to: ShipTo | None, code: str |
 
 
 def active_products(uow: UnitOfWork, skus: Sequence[str]) -> dict[str, ProductInfo]:
-    products = uow.master.products_by_sku(skus)
+    return _ensure_active_products(uow.master.products_by_sku(skus), skus)
+
+
+def _ensure_active_products(products: dict[str, ProductInfo], skus: Sequence[str]) -> dict[str, ProductInfo]:
     for i, sku in enumerate(skus):
         product = products.get(sku)
         if product is None:

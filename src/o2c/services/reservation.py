@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from o2c.domain.allocation import LineDemand, allocate
+from o2c.domain.allocation import LineDemand, StockPosition, allocate
 from o2c.domain.order import Order
 from o2c.store.events import Event
 from o2c.store.uow import UnitOfWork
 
 
-def reserve_stock(uow: UnitOfWork, order: Order, ship_to_region: str, actor: str, now: datetime) -> None:
-    """Lock the products' stock rows, allocate by the customer's policy, write guarded reservations."""
+def reserve_stock(
+    uow: UnitOfWork,
+    order: Order,
+    ship_to_region: str,
+    actor: str,
+    now: datetime,
+    locked_positions: Sequence[StockPosition] | None = None,
+) -> None:
+    """Lock the products' stock rows, allocate by the customer's policy, write guarded reservations.
+
+    ``locked_positions``: the products' stock positions, when the caller has already locked their rows
+    in this transaction (order entry reads them with the products); otherwise they are locked here.
+    """
     demands = [LineDemand(ln.line_no, ln.product_id, ln.qty_pending) for ln in order.lines if ln.qty_pending]
-    positions = uow.stock.lock_positions(d.product_id for d in demands)
+    positions = (
+        uow.stock.lock_positions(d.product_id for d in demands)
+        if locked_positions is None
+        else locked_positions
+    )
     reservations = allocate(demands, positions, order.backorder_policy, ship_to_region)
     uow.stock.reserve_all((r.stock_id, r.allocated) for r in reservations if r.stock_id is not None)
     for r in reservations:

@@ -62,15 +62,16 @@ STAGES = (
 
 
 def summarise(order: Order, *, replayed: bool = False) -> OrderSummary:
+    subtotal, tax_total = order.subtotal, order.tax_total  # each a sum over the lines: once
     return OrderSummary(
         number=order.number,
         customer=order.customer_code,
         status=str(order.status),
         channel=str(order.channel),
         backorder_policy=str(order.backorder_policy),
-        subtotal=order.subtotal,
-        tax_total=order.tax_total,
-        total=order.total,
+        subtotal=subtotal,
+        tax_total=tax_total,
+        total=subtotal + tax_total,
         received_at=order.received_at,
         requested_date=order.requested_date,
         stages={name: getattr(order, name) for name in STAGES},

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 
+from o2c.store.driver import Prepared
 from o2c.store.tables import events
 
-_insert = insert(events)
+_COLUMNS = ("entity_type", "entity_id", "event_type", "occurred_at", "actor", "payload")
+_insert = Prepared(insert(events), column_keys=_COLUMNS)  # on the hot path of order entry
 _for_entity = (
     select(events)
     .where(events.c.entity_type == bindparam("entity_type"), events.c.entity_id == bindparam("entity_id"))
@@ -44,8 +46,8 @@ class EventLog:
     def flush(self) -> None:
         if not self._pending:
             return
-        self._conn.execute(
-            _insert,
+        _insert.execute_many(
+            self._conn,
             [
                 {
                     "entity_type": e.entity_type,

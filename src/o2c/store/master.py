@@ -1,7 +1,8 @@
 """Reads of master data needed by the cycle: customers, ship-tos, products, prices, taxes, carriers.
 
 Statements are built once, at import, with bound parameters: SQLAlchemy then compiles each of them
-once per engine and every later call only binds values (order entry runs these on every order).
+once per engine and every later call only binds values. The two reads order entry runs on every order
+(its terms, its products with their stock) are :class:`~o2c.store.driver.Prepared`.
 """
 
 from __future__ import annotations
@@ -9,22 +10,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Executable, and_, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 
+from o2c.domain.allocation import StockPosition
 from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
 from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
+from o2c.store.driver import Prepared
 from o2c.store.tables import (
     carriers,
     customers,
     invoices,
+    locations,
     price_list_items,
     products,
     segment_discounts,
     ship_tos,
+    stock,
     tax_rates,
 )
 from o2c.store.types import Minor
@@ -71,6 +86,14 @@ class ProductInfo:
     standard_cost: Decimal
     weight_g: int
     active: bool
+
+
+@dataclass(frozen=True)
+class ProductsInStock:
+    """The products an order names, by SKU, and the stock positions of each, locked for reservation."""
+
+    products: dict[str, ProductInfo]
+    positions: list[StockPosition]  # in stock id order
 
 
 _CUSTOMER_COLUMNS = (
@@ -121,7 +144,7 @@ _open_receivables = (
 )
 
 
-def _terms_query(ship_to_join: ColumnElement[bool]) -> Executable:
+def _terms_query(ship_to_join: ColumnElement[bool]) -> Select[Any]:
     """The customer, one of its ship-tos (if any), its discount, the ship-to's tax rate and the
     customer's open receivables."""
     return (
@@ -143,19 +166,52 @@ def _terms_query(ship_to_join: ColumnElement[bool]) -> Executable:
     )
 
 
-_terms_at_named_ship_to = _terms_query(
-    and_(ship_tos.c.customer_id == customers.c.id, ship_tos.c.code == bindparam("ship_to"))
+_terms_at_named_ship_to = Prepared(
+    _terms_query(and_(ship_tos.c.customer_id == customers.c.id, ship_tos.c.code == bindparam("ship_to")))
 )
-_terms_at_first_ship_to = _terms_query(ship_tos.c.customer_id == customers.c.id)
+_terms_at_first_ship_to = Prepared(_terms_query(ship_tos.c.customer_id == customers.c.id))
 
-_products_by_sku = select(
+_PRODUCT_COLUMNS = (
     products.c.id,
     products.c.sku,
     products.c.list_price,
     products.c.standard_cost,
     products.c.weight_g,
     products.c.active,
-).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+)
+_products_by_sku = select(*_PRODUCT_COLUMNS).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+
+
+def _sku_slots(count: int) -> int:
+    """How many SKU parameters a statement for ``count`` SKUs has: the next power of two, so that a
+    handful of statements serve every basket size (spare slots repeat the last SKU)."""
+    return 1 << (count - 1).bit_length()
+
+
+@cache
+def _products_in_stock(slots: int) -> Prepared:
+    """Products by SKU, one row per stock position, locked in stock id order.
+
+    ``FOR UPDATE OF stock`` locks only the stock rows, in the order of the sort (PostgreSQL sorts,
+    then locks); it compiles to nothing on SQLite, whose writers already hold the database lock.
+    """
+    skus: list[BindParameter[str]] = [bindparam(f"sku_{i}") for i in range(slots)]
+    return Prepared(
+        select(
+            *_PRODUCT_COLUMNS,
+            stock.c.id.label("stock_id"),
+            stock.c.location_id,
+            locations.c.region,
+            (stock.c.on_hand - stock.c.allocated).label("available"),
+        )
+        .join_from(products, stock, stock.c.product_id == products.c.id)
+        .join(locations, locations.c.id == stock.c.location_id)
+        .where(products.c.sku.in_(skus))
+        .order_by(stock.c.id)
+        .with_for_update(of=stock)
+    )
+
+
 _list_prices = select(price_list_items.c.product_id, price_list_items.c.unit_price).where(
     price_list_items.c.price_list_id == bindparam("price_list_id"),
     price_list_items.c.product_id.in_(bindparam("product_ids", expanding=True)),
@@ -180,6 +236,10 @@ def _customer_terms(row: Any) -> CustomerTerms:
         row.price_list_id,
         bool(row.active),
     )
+
+
+def _product_info(row: Any) -> ProductInfo:
+    return ProductInfo(row.id, row.sku, row.list_price, row.standard_cost, row.weight_g, bool(row.active))
 
 
 def _ship_to(row: Any) -> ShipTo | None:
@@ -218,11 +278,9 @@ class MasterDataRepository:
         Raises :class:`NotFound` for an unknown customer; a missing ship-to is ``ship_to=None``.
         """
         if ship_to_code is None:
-            row = self._conn.execute(_terms_at_first_ship_to, {"code": customer_code}).first()
+            row = _terms_at_first_ship_to.first(self._conn, {"code": customer_code})
         else:
-            row = self._conn.execute(
-                _terms_at_named_ship_to, {"code": customer_code, "ship_to": ship_to_code}
-            ).first()
+            row = _terms_at_named_ship_to.first(self._conn, {"code": customer_code, "ship_to": ship_to_code})
         if row is None:
             raise NotFound(f"customer {customer_code} does not exist", customer_code=customer_code)
         return OrderTerms(
@@ -235,10 +293,28 @@ class MasterDataRepository:
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, ProductInfo]:
         rows = self._conn.execute(_products_by_sku, {"skus": sorted(set(skus))})
-        return {
-            r.sku: ProductInfo(r.id, r.sku, r.list_price, r.standard_cost, r.weight_g, bool(r.active))
-            for r in rows
-        }
+        return {r.sku: _product_info(r) for r in rows}
+
+    def products_in_stock(self, skus: Iterable[str]) -> ProductsInStock:
+        """The products of these SKUs and their stock positions, the stock rows locked in id order.
+
+        Order entry's one read of what it validates, prices and reserves (an unknown SKU is simply
+        absent). The locks are held to the end of the transaction, whether stock is reserved or not.
+        """
+        wanted = sorted(set(skus))
+        if not wanted:
+            return ProductsInStock({}, [])
+        slots = _sku_slots(len(wanted))
+        params = {f"sku_{i}": wanted[min(i, len(wanted) - 1)] for i in range(slots)}
+        products: dict[str, ProductInfo] = {}
+        positions: list[StockPosition] = []
+        for r in _products_in_stock(slots).rows(self._conn, params):
+            if r.sku not in products:
+                products[r.sku] = _product_info(r)
+            positions.append(StockPosition(r.stock_id, r.id, r.location_id, r.region, r.available))
+        if len(products) < len(wanted):  # stocked nowhere (or unknown): nothing to lock, still a product
+            products.update(self.products_by_sku(sku for sku in wanted if sku not in products))
+        return ProductsInStock(products, positions)
 
     def list_prices(self, price_list_id: int, product_ids: Iterable[int]) -> dict[int, Decimal]:
         rows = self._conn.execute(

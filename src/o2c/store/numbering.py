@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, text, update
 
+from o2c.store.driver import Prepared
 from o2c.store.tables import document_counters
 
 
@@ -28,19 +29,19 @@ def sequence_name(kind: DocumentKind) -> str:
     return f"doc_seq_{kind.value.lower()}"
 
 
-# Built once: constructing a statement costs more than running it on SQLite.
-_bump_counter = (
+# Prepared (see store.driver): every order draws a number, so this runs on the hot path of entry.
+_bump_counter = Prepared(
     update(document_counters)
     .where(document_counters.c.kind == bindparam("b_kind"))
     .values(last_value=document_counters.c.last_value + 1)
     .returning(document_counters.c.last_value)
 )
-_nextval = {kind: text(f"SELECT nextval('{sequence_name(kind)}')") for kind in DocumentKind}
+_nextval = {kind: Prepared(text(f"SELECT nextval('{sequence_name(kind)}')")) for kind in DocumentKind}
 
 
 def next_number(conn: Connection, kind: DocumentKind) -> str:
     if conn.dialect.name == "postgresql":
-        value = conn.execute(_nextval[kind]).scalar_one()
+        value = _nextval[kind].scalar(conn)
     else:
-        value = conn.execute(_bump_counter, {"b_kind": kind.value}).scalar_one()
+        value = _bump_counter.scalar(conn, {"b_kind": kind.value})
     return f"{kind.value}-{value:08d}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from o2c.domain.errors import Conflict, NotFound
 from o2c.domain.order import BackorderPolicy, Channel, Order, OrderLine, OrderStatus
+from o2c.store.driver import Prepared
 from o2c.store.tables import customers, order_lines, orders, products
 
 # Fields an action may change after placement; everything else is fixed at entry.
@@ -51,8 +53,32 @@ _LINE_FIXED = (
     "unit_cost",
 )
 
-_insert_order = insert(orders).returning(orders.c.id)
-_insert_lines = insert(order_lines)
+# What placing an order writes; the other columns take their server defaults.
+_ORDER_AT_ENTRY = (
+    "number",
+    "customer_id",
+    "ship_to_id",
+    "quote_id",
+    "channel",
+    "backorder_policy",
+    "status",
+    "currency",
+    "idempotency_key",
+    "request_hash",
+    "requested_date",
+    "promised_date",
+    "subtotal",
+    "tax_total",
+    "customer_sent_at",
+    "received_at",
+    "released_at",
+)
+_line_values = attrgetter(*_LINE_FIXED, *_LINE_MUTABLE)
+_LINE_AT_ENTRY = ("order_id", *_LINE_FIXED, *_LINE_MUTABLE)
+
+# Prepared (see store.driver): every order placed runs these two.
+_insert_order = Prepared(insert(orders).returning(orders.c.id), column_keys=_ORDER_AT_ENTRY)
+_insert_lines = Prepared(insert(order_lines), column_keys=_LINE_AT_ENTRY)
 _order_by_number = (
     select(orders, customers.c.code.label("customer_code"))
     .join(customers, customers.c.id == orders.c.customer_id)
@@ -87,8 +113,8 @@ class OrderRepository:
     def add(
         self, order: Order, *, idempotency_key: str | None = None, request_hash: str | None = None
     ) -> int:
-        order_id: int = self._conn.execute(
-            _insert_order,
+        order_id: int = _insert_order.scalar(
+            self._conn,
             {
                 "number": order.number,
                 "customer_id": order.customer_id,
@@ -108,14 +134,11 @@ class OrderRepository:
                 "received_at": order.received_at,
                 "released_at": order.released_at,
             },
-        ).scalar_one()
+        )
         order.id = order_id
-        self._conn.execute(
-            _insert_lines,
-            [
-                {"order_id": order_id, **{n: getattr(ln, n) for n in _LINE_FIXED + _LINE_MUTABLE}}
-                for ln in order.lines
-            ],
+        _insert_lines.execute_many(
+            self._conn,
+            [dict(zip(_LINE_AT_ENTRY, (order_id, *_line_values(ln)), strict=True)) for ln in order.lines],
         )
         return order_id
 

@@ -1,4 +1,9 @@
-"""Column types that keep money exact and time in UTC on SQLite and PostgreSQL alike."""
+"""Column types that keep money exact and time in UTC on SQLite and PostgreSQL alike.
+
+How a value is stored is defined once, by the plain functions below; the column types apply them, and
+whatever runs a statement (``Connection.execute``, or :mod:`o2c.store.driver` on the hot path) applies
+the column types' processors.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,39 @@ from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
 from o2c.domain.money import from_minor, to_minor
+
+
+def stored_minor(value: Decimal | int | None, scale: int) -> int | None:
+    """An amount as stored: a count of ``10**-scale`` units (``Decimal('12.34')`` → ``1234`` at scale 2);
+    an amount with more decimals than the column holds is refused."""
+    if value is None:
+        return None
+    return to_minor(value if isinstance(value, Decimal) else Decimal(value), scale)
+
+
+def loaded_minor(value: Any, scale: int) -> Decimal | None:
+    """The amount a stored count of ``10**-scale`` units stands for."""
+    if value is None:
+        return None
+    return from_minor(int(value), scale)
+
+
+def stored_utc(value: datetime | None, *, naive: bool) -> datetime | None:
+    """An instant as stored: in UTC, without its zone where the column keeps none (SQLite); a naive
+    datetime is refused, its zone would be a guess."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} refused: o2c stores UTC")
+    value = value.astimezone(UTC)
+    return value.replace(tzinfo=None) if naive else value
+
+
+def loaded_utc(value: datetime | None) -> datetime | None:
+    """A stored instant, timezone-aware in UTC (a naive one was stored as UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Minor(TypeDecorator[Decimal]):
@@ -27,14 +65,10 @@ class Minor(TypeDecorator[Decimal]):
         self.scale = scale
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        return to_minor(Decimal(value), self.scale)
+        return stored_minor(value, self.scale)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return from_minor(int(value), self.scale)
+        return loaded_minor(value, self.scale)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,14 +78,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} refused: o2c stores UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return stored_utc(value, naive=dialect.name == "sqlite")
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return loaded_utc(value)
