@@ -91,3 +91,15 @@ def stock_level(engine: Engine, stock_id: int) -> tuple[int, int]:
     with engine.connect() as conn:
         row = conn.execute(select(stock.c.on_hand, stock.c.allocated).where(stock.c.id == stock_id)).one()
         return int(row.on_hand), int(row.allocated)
+
+
+def add_supplier(engine: Engine, code: str = "SUP1", lead_time_days: int = 14) -> int:
+    from o2c.store.tables import suppliers
+
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(suppliers).returning(suppliers.c.id),
+                {"code": code, "name": f"Supplier {code}", "lead_time_days": lead_time_days},
+            ).scalar_one()
+        )

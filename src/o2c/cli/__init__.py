@@ -16,9 +16,12 @@ import pydantic
 import typer
 from sqlalchemy.exc import OperationalError
 
+from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
 from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
 from o2c.cli.orders import order_app, quote_app, shipment_app
+from o2c.cli.promising import promising_app
+from o2c.cli.supply import supply_app
 from o2c.config import Settings
 from o2c.domain.errors import O2CError
 from o2c.services.importing import ImportKind, import_csv
@@ -35,6 +38,9 @@ app.add_typer(quote_app, name="quote")
 app.add_typer(shipment_app, name="shipment")
 app.add_typer(payment_app, name="payment")
 app.add_typer(receivables_app, name="receivables")
+app.add_typer(backorders_app, name="backorders")
+app.add_typer(supply_app)  # o2c po …, o2c transfer …
+app.add_typer(promising_app)  # o2c atp, o2c promise: top-level commands
 
 
 @app.callback()

@@ -162,11 +162,15 @@ class Order:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.net_amount for line in self.lines), Decimal("0.00"))
+        return sum((line.net_amount for line in self._priced_lines()), Decimal("0.00"))
 
     @property
     def tax_total(self) -> Decimal:
-        return sum((line.tax_amount for line in self.lines), Decimal("0.00"))
+        return sum((line.tax_amount for line in self._priced_lines()), Decimal("0.00"))
+
+    def _priced_lines(self) -> list[OrderLine]:
+        # A substitute line fills units its original line already prices: count them once.
+        return [line for line in self.lines if line.substitute_for_line_no is None]
 
     @property
     def total(self) -> Decimal:
@@ -355,3 +359,45 @@ class Order:
         """Delivered and fully paid: nothing more will happen to this order."""
         self._move_to(OrderStatus.CLOSED, "close")
         self.paid_at = self.paid_at or now
+
+    # --- backorders: supply arrived, or an alternate stands in -------------------------------
+
+    def allocate_backorder(self, line_no: int, quantity: int, location_id: int) -> None:
+        """Reserve backordered units from supply at ``location_id``: a line is reserved at one location."""
+        line = self._backordered_line(line_no, quantity, "allocate a backorder")
+        if line.qty_allocated and line.location_id != location_id:
+            raise ValidationFailed(
+                f"line {line_no} of order {self.number} is reserved at location {line.location_id}",
+                field="location_id",
+            )
+        line.location_id = location_id
+        line.qty_backordered -= quantity
+        line.qty_allocated += quantity
+        line.check_balance()
+
+    def substitute(self, line_no: int, quantity: int, alternate: OrderLine) -> OrderLine:
+        """Fill backordered units with ``alternate``, a new line reserved in full for ``quantity``; it
+        gets the next line number and points back at the line, whose units become substituted."""
+        line = self._backordered_line(line_no, quantity, "substitute a backorder")
+        same = alternate.product_id == line.product_id
+        if same or not alternate.qty_ordered == alternate.qty_allocated == quantity:
+            raise AssertionError(f"line {line_no}: a substitute is another product reserved for {quantity}")
+        alternate.check_balance()
+        alternate.line_no = max(ln.line_no for ln in self.lines) + 1
+        alternate.substitute_for_line_no = line_no
+        line.qty_backordered -= quantity
+        line.qty_substituted += quantity
+        line.check_balance()
+        self.lines.append(alternate)
+        return alternate
+
+    def _backordered_line(self, line_no: int, quantity: int, action: str) -> OrderLine:
+        self._refuse_unless(set(CANCELLABLE - {OrderStatus.CREDIT_HOLD}), action)
+        line = self.line(line_no)
+        if not 0 < quantity <= line.qty_backordered:
+            raise ValidationFailed(
+                f"line {line_no} of order {self.number}: cannot {action} of {quantity},"
+                f" {line.qty_backordered} backordered",
+                field="quantity",
+            )
+        return line

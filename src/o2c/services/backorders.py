@@ -1,15 +1,386 @@
-"""Backorder allocation when supply arrives (placeholder: being written)."""
+"""Backorders: allocate arriving supply to waiting order lines, substitute alternates, and record the
+stockout facts (episodes, and what became of every shortfall).
+
+When supply arrives (a receipt, a transfer receipt, a restocked return, stock released by a
+cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's unit of work:
+
+1. lock the arrivals' stock rows (id order; the caller usually holds them already) and, only if no
+   other transaction holds them (``SKIP LOCKED``: waiting could close a cycle), the rows of the
+   products they may stand in for and of their alternates there; then the orders waiting for them
+   (id order) — the lock order every use case takes: stock, then orders;
+2. share each stock row's availability among the open backorder lines sourced there (or nowhere) by
+   the configured rule (:class:`~o2c.domain.backorders.BackorderRule`, ``O2C_BACKORDER_RULE``);
+3. fill what is still backordered, for customers who accept it, from the product's alternates in
+   rank order (a new order line for each alternate);
+4. write guarded reservations, the order lines, ``order.backorder_allocated`` /
+   ``order.backorder_substituted`` events and ``allocated`` / ``substituted`` shortfall outcomes,
+   and bring the stockout episodes of the locked rows up to date.
+
+Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
+reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
-from o2c.store.uow import UnitOfWork
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from o2c.domain.allocation import StockPosition
+from o2c.domain.backorders import (
+    Alternate,
+    BackorderLine,
+    BackorderRule,
+    choose_substitutes,
+    substitute_line,
+)
+from o2c.domain.backorders import allocate_backorders as share_supply
+from o2c.domain.errors import NotFound
+from o2c.domain.order import Order
+from o2c.store.backorders import AlternateProduct, BackorderRepository, WaitingLine
+from o2c.store.events import Event
+from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
+from o2c.store.uow import UnitOfWork, retrying
 
 
-def allocate_arrivals(uow: UnitOfWork, arrivals: Iterable[tuple[int, int]], actor: str) -> list[str]:
+class BackorderSettings(BaseSettings):
+    """``O2C_BACKORDER_RULE``: ``priority`` (the default) or ``fair_share``."""
+
+    model_config = SettingsConfigDict(env_prefix="O2C_", env_file=".env", extra="ignore")
+
+    backorder_rule: BackorderRule = BackorderRule.PRIORITY
+
+
+def configured_rule() -> BackorderRule:
+    return BackorderSettings().backorder_rule
+
+
+@dataclass(frozen=True)
+class BackorderFill:
+    """Backordered units of an order line that supply (or an alternate) just covered."""
+
+    order_number: str
+    line_no: int
+    sku: str
+    quantity: int
+    location_id: int
+    outcome: str  # "allocated", or "substituted" by the line substitute_line_no
+    substitute_line_no: int | None = None
+    substitute_sku: str | None = None
+
+
+@dataclass(frozen=True)
+class AllocationReport:
+    rule: BackorderRule
+    fills: tuple[BackorderFill, ...] = ()
+
+    @property
+    def order_numbers(self) -> list[str]:
+        return sorted({f.order_number for f in self.fills})
+
+
+@dataclass(frozen=True)
+class OpenBackorder:
+    order_number: str
+    customer: str
+    tier: int
+    line_no: int
+    sku: str
+    location: str | None
+    quantity: int
+    age_days: int
+    promised_date: date | None
+    status: str
+
+
+# --- use cases -------------------------------------------------------------------------------------
+
+
+def allocate_arrivals(
+    uow: UnitOfWork, arrivals: Iterable[tuple[int, int]], actor: str, rule: BackorderRule | None = None
+) -> list[str]:
     """Allocate open backorders of the ``(product_id, location_id)`` pairs that just received stock.
 
-    Runs inside the caller's open unit of work (no commit here). Returns the order numbers touched.
+    Runs inside the caller's open unit of work (no commit here), after the stock has been added.
+    Returns the order numbers touched.
     """
-    return []
+    return fill_backorders(uow, arrivals, actor, rule).order_numbers
+
+
+@retrying()
+def allocate_backorders(
+    uow: UnitOfWork, sku: str | None = None, rule: BackorderRule | None = None, actor: str = "system"
+) -> AllocationReport:
+    """Allocate every open backorder (of one SKU) that stock on hand can cover now: one transaction.
+
+    As if the supply of every SKU-location with open backorders had just arrived.
+    """
+    with uow:
+        product_id = _product_id(uow, sku)
+        pairs = BackorderRepository(uow.connection).waiting_at(product_id)
+        report = fill_backorders(uow, pairs, actor, rule)
+        uow.commit()
+        return report
+
+
+def open_backorders(uow: UnitOfWork, sku: str | None = None) -> list[OpenBackorder]:
+    """Open backorder lines (of one SKU), oldest first, with their age in whole days."""
+    with uow:
+        now = uow.clock.now()
+        rows = BackorderRepository(uow.connection).listing(_product_id(uow, sku))
+        return [
+            OpenBackorder(
+                r.order_number,
+                r.customer,
+                r.tier,
+                r.line_no,
+                r.sku,
+                r.location,
+                r.quantity,
+                (now - r.received_at).days,
+                r.promised_date,
+                r.status,
+            )
+            for r in rows
+        ]
+
+
+def fill_backorders(
+    uow: UnitOfWork, arrivals: Iterable[tuple[int, int]], actor: str, rule: BackorderRule | None = None
+) -> AllocationReport:
+    """:func:`allocate_arrivals`, reporting every fill (in the caller's unit of work)."""
+    rule = rule or configured_rule()
+    pairs = {(int(p), int(loc)) for p, loc in arrivals}
+    if not pairs:
+        return AllocationReport(rule)
+    repo = BackorderRepository(uow.connection)
+    arrived, places = {p for p, _ in pairs}, {loc for _, loc in pairs}
+    demand = arrived | repo.substituted_by(arrived)
+    alternates = repo.alternates(demand)
+    supply = demand | {a.alternate_id for alts in alternates.values() for a in alts}
+    extra = {(p, loc) for p in supply for loc in places} - pairs
+    positions = sorted(
+        repo.lock_stock(pairs) + repo.lock_stock(extra, skip_locked=True), key=lambda pos: pos.stock_id
+    )
+    order_numbers = repo.lock_orders(demand, places)
+    waiting = repo.open_lines(order_numbers, demand, places)
+    plan = _plan(rule, positions, waiting, alternates)
+    now = uow.clock.now()
+    uow.stock.reserve_all(plan.reservations().items())
+    order_ids = {number: order_id for order_id, number in order_numbers.items()}
+    touched = sorted({order_ids[plan.lines[line_id].order_number] for line_id in plan.line_ids()})
+    fills = [f for oid in touched for f in _apply(uow, repo, order_numbers[oid], plan, rule, actor, now)]
+    StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
+    return AllocationReport(rule, tuple(fills))
+
+
+# --- the decision ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What to allocate (own product) and substitute (alternate), per backorder line id."""
+
+    lines: dict[int, BackorderLine]
+    allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
+    substitutions: list[tuple[int, StockPosition, int, AlternateProduct]] = field(default_factory=list)
+
+    def reservations(self) -> dict[int, int]:
+        total: dict[int, int] = {}
+        for _, pos, qty in self.allocations:
+            total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
+        for _, pos, qty, _alt in self.substitutions:
+            total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
+        return total
+
+    def line_ids(self) -> set[int]:
+        return {a[0] for a in self.allocations} | {s[0] for s in self.substitutions}
+
+
+def _plan(
+    rule: BackorderRule,
+    positions: list[StockPosition],
+    waiting: list[WaitingLine],
+    alternates: Mapping[int, list[AlternateProduct]],
+) -> _Plan:
+    """Own product first, stock row by stock row (id order); then alternates, location by location."""
+    plan = _Plan({w.line.line_id: w.line for w in waiting})
+    need = {w.line.line_id: w.line.quantity for w in waiting}
+    where = {w.line.line_id: w.location_id for w in waiting}  # a line sourced nowhere is pinned on first fill
+    left = {pos.stock_id: pos.available for pos in positions}
+
+    def waiting_at(location_id: int) -> list[BackorderLine]:
+        return [
+            replace(w.line, quantity=need[w.line.line_id])
+            for w in waiting
+            if need[w.line.line_id] > 0 and where[w.line.line_id] in (location_id, None)
+        ]
+
+    for pos in positions:
+        here = [ln for ln in waiting_at(pos.location_id) if ln.product_id == pos.product_id]
+        for line_id, qty in share_supply(rule, left[pos.stock_id], here).items():
+            plan.allocations.append((line_id, pos, qty))
+            need[line_id] -= qty
+            left[pos.stock_id] -= qty
+            where[line_id] = pos.location_id
+    ranked = {p: [Alternate(a.alternate_id, a.rank) for a in alts] for p, alts in alternates.items()}
+    for location_id in sorted({pos.location_id for pos in positions}):
+        stock_here = {pos.product_id: pos for pos in positions if pos.location_id == location_id}
+        available = {p: left[pos.stock_id] for p, pos in stock_here.items()}
+        # Only where the line's own SKU is known to have nothing here (its row locked), or nowhere.
+        here = [
+            ln for ln in waiting_at(location_id) if ln.product_id in stock_here or where[ln.line_id] is None
+        ]
+        for sub in choose_substitutes(here, ranked, available):
+            pos = stock_here[sub.alternate_id]
+            product_id = plan.lines[sub.line_id].product_id
+            alt = next(a for a in alternates[product_id] if a.alternate_id == sub.alternate_id)
+            plan.substitutions.append((sub.line_id, pos, sub.quantity, alt))
+            need[sub.line_id] -= sub.quantity
+            left[pos.stock_id] -= sub.quantity
+    return plan
+
+
+# --- writing it ------------------------------------------------------------------------------------
+
+
+def _apply(
+    uow: UnitOfWork,
+    repo: BackorderRepository,
+    number: str,
+    plan: _Plan,
+    rule: BackorderRule,
+    actor: str,
+    now: datetime,
+) -> list[BackorderFill]:
+    """Apply one order's share of the plan through the domain, then store it with its facts."""
+    order = uow.orders.get(number)
+    assert order.id is not None
+    mine = {line_id for line_id, line in plan.lines.items() if line.order_number == number}
+    allocated: list[BackorderFill] = []
+    substituted: list[BackorderFill] = []
+    for line_id, pos, qty in plan.allocations:
+        if line_id in mine:
+            line = order.line(plan.lines[line_id].line_no)
+            order.allocate_backorder(line.line_no, qty, pos.location_id)
+            allocated.append(BackorderFill(number, line.line_no, line.sku, qty, pos.location_id, "allocated"))
+    for line_id, pos, qty, alt in plan.substitutions:
+        if line_id in mine:
+            line = order.line(plan.lines[line_id].line_no)
+            new = substitute_line(line, qty, alt.alternate_id, alt.sku, alt.standard_cost, pos.location_id)
+            order.substitute(line.line_no, qty, new)
+            substituted.append(
+                BackorderFill(
+                    number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
+                )
+            )
+    if substituted:
+        repo.save_substitutions(order)
+    uow.orders.save(order)
+    _record(uow, order, rule, allocated, substituted, actor, now)
+    return allocated + substituted
+
+
+def _record(
+    uow: UnitOfWork,
+    order: Order,
+    rule: BackorderRule,
+    allocated: list[BackorderFill],
+    substituted: list[BackorderFill],
+    actor: str,
+    now: datetime,
+) -> None:
+    assert order.id is not None
+    status = str(order.status)
+    if allocated:
+        lines = [
+            {"line_no": f.line_no, "sku": f.sku, "quantity": f.quantity, "location_id": f.location_id}
+            for f in allocated
+        ]
+        uow.events.record(
+            Event(
+                "order",
+                order.number,
+                "order.backorder_allocated",
+                now,
+                actor,
+                {"status": status, "rule": str(rule), "lines": lines},
+            )
+        )
+    if substituted:
+        lines = [
+            {
+                "line_no": f.line_no,
+                "sku": f.sku,
+                "quantity": f.quantity,
+                "location_id": f.location_id,
+                "substitute_line_no": f.substitute_line_no,
+                "substitute_sku": f.substitute_sku,
+            }
+            for f in substituted
+        ]
+        uow.events.record(
+            Event(
+                "order",
+                order.number,
+                "order.backorder_substituted",
+                now,
+                actor,
+                {"status": status, "lines": lines},
+            )
+        )
+    ShortfallLog(uow.connection).record(
+        Shortfall(
+            order.id, f.line_no, order.line(f.line_no).product_id, f.location_id, f.quantity, f.outcome, now
+        )
+        for f in allocated + substituted
+    )
+
+
+# --- facts the other use cases record ----------------------------------------------------------------
+
+
+def record_entry_shortfalls(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """What could not be allocated when the order was reserved: ``backordered`` or ``lost`` per line.
+
+    Call once, right after the order's reservation, once the order is stored (``order.id`` is set):
+    after ``uow.orders.add(order)`` at entry, after ``reserve_stock`` on release of a credit hold.
+    """
+    assert order.id is not None, "store the order before recording its shortfalls"
+    ShortfallLog(uow.connection).record(
+        Shortfall(order.id, ln.line_no, ln.product_id, ln.location_id, qty, outcome, now)
+        for ln in order.lines
+        for outcome, qty in (("backordered", ln.qty_backordered), ("lost", ln.qty_lost))
+    )
+
+
+def record_cancelled_backorders(
+    uow: UnitOfWork, order: Order, now: datetime, quantities: Mapping[int, int] | None = None
+) -> None:
+    """Backordered units the customer cancels are lost sales: an outcome ``cancelled`` per line.
+
+    Call just before ``order.cancel(now)``; ``quantities`` (``{line_no: quantity}``) when only part of
+    the backorders is cancelled, else every line's backordered quantity.
+    """
+    assert order.id is not None
+    wanted = quantities if quantities is not None else {ln.line_no: ln.qty_backordered for ln in order.lines}
+    ShortfallLog(uow.connection).record(
+        Shortfall(order.id, n, order.line(n).product_id, order.line(n).location_id, qty, "cancelled", now)
+        for n, qty in sorted(wanted.items())
+    )
+
+
+def refresh_stockouts(uow: UnitOfWork, stock_ids: Iterable[int], now: datetime) -> None:
+    """Open or close the stockout episodes of these stock rows (locked by the caller) after a change."""
+    StockoutLog(uow.connection).refresh(stock_ids, now)
+
+
+def _product_id(uow: UnitOfWork, sku: str | None) -> int | None:
+    if sku is None:
+        return None
+    product = uow.master.products_by_sku([sku]).get(sku)
+    if product is None:
+        raise NotFound(f"SKU {sku} does not exist", sku=sku)
+    return product.id

@@ -40,6 +40,7 @@ _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, 
 
 class ImportKind(StrEnum):
     LOCATIONS = "locations"
+    LANES = "lanes"
     CARRIERS = "carriers"
     SUPPLIERS = "suppliers"
     TAX_RATES = "tax-rates"
@@ -254,6 +255,17 @@ def parse_location(f: Fields) -> MasterRow:
     return MasterRow(f.line, code, {"name": f.text("name", NAME), "region": f.text("region", CODE)})
 
 
+def parse_lane(f: Fields) -> MasterRow:
+    """A lane, keyed ``origin>destination:service``; its values are the whole row (default service ground)."""
+    values = {
+        "origin_region": f.text("origin_region", CODE),
+        "destination_region": f.text("destination_region", CODE),
+        "service": f.optional_text("service", CODE) or "ground",
+        "transit_days": f.integer("transit_days", 0, MAX_DAYS),
+    }
+    return MasterRow(f.line, "{origin_region}>{destination_region}:{service}".format_map(values), values)
+
+
 def parse_carrier(f: Fields) -> MasterRow:
     code = f.text("code", CODE)
     values = {"name": f.text("name", NAME), **_given({"service": f.optional_text("service", CODE)})}
@@ -363,6 +375,9 @@ _SHIP_TO = ("ship_to_code", "ship_to_name", "ship_to_address", "ship_to_region")
 
 FORMATS: dict[ImportKind, RowFormat[Any]] = {
     ImportKind.LOCATIONS: RowFormat(("code", "name", "region"), (), parse_location),
+    ImportKind.LANES: RowFormat(
+        ("origin_region", "destination_region", "transit_days"), ("service",), parse_lane
+    ),
     ImportKind.CARRIERS: RowFormat(("code", "name"), ("service",), parse_carrier),
     ImportKind.SUPPLIERS: RowFormat(("code", "name"), ("lead_time_days",), parse_supplier),
     ImportKind.TAX_RATES: RowFormat(("region", "rate"), (), parse_tax_rate),

@@ -33,6 +33,7 @@ from o2c.services.import_rows import (
     StockRow,
 )
 from o2c.store.events import Event
+from o2c.store.lanes import upsert_lanes
 from o2c.store.master_writes import MasterDataWriter, StockCount, Upserted
 from o2c.store.tables import (
     carriers,
@@ -50,6 +51,7 @@ R = TypeVar("R")
 
 LOAD_ORDER: tuple[ImportKind, ...] = (
     ImportKind.LOCATIONS,
+    ImportKind.LANES,
     ImportKind.CARRIERS,
     ImportKind.SUPPLIERS,
     ImportKind.TAX_RATES,
@@ -349,8 +351,14 @@ def _stock_problem(
     return RowProblem(row.line, "; ".join(faults)) if faults else None
 
 
+def _load_lanes(batch: _Batch, rows: list[MasterRow]) -> Upserted:
+    batch.check(duplicate_keys((r.line, r.key, f"lane {r.key}") for r in rows))
+    return upsert_lanes(batch.uow.connection, [r.values for r in rows])
+
+
 _LOADERS: dict[ImportKind, Callable[[_Batch, Any], Upserted]] = {
     ImportKind.LOCATIONS: _master_loader(locations, "code", "location"),
+    ImportKind.LANES: _load_lanes,
     ImportKind.CARRIERS: _master_loader(carriers, "code", "carrier"),
     ImportKind.SUPPLIERS: _master_loader(suppliers, "code", "supplier"),
     ImportKind.TAX_RATES: _master_loader(tax_rates, "region", "tax rate of region"),

@@ -1,13 +1,378 @@
-"""Available-to-promise and delivery-date promises (placeholder: being written)."""
+"""Delivery-date promises from available-to-promise, and proactive re-promising when supply slips.
+
+Built on the daily plans of :mod:`o2c.services.atp` (where demand dates are defined).
+
+- **Promise.** ``delivery = available date + processing_days + pick_pack_days + transit_days`` of the
+  location's lane to the ship-to's region for the carrier service. A location without such a lane is
+  refused, with the reason; a quantity the horizon does not cover gets no date: never a date that
+  supply does not cover.
+- **Re-promise.** Supply of a SKU-location is handed out to its backordered lines in the order of their
+  claims: promised lines by demand date (then order received, line), then unpromised ones. A promised
+  line whose new delivery date is later gets it, is flagged at risk, and is recorded as an
+  ``order_line.repromised`` event; a line the horizon no longer covers loses its date.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from o2c.domain.atp import cumulative_atp, earliest_period
+from o2c.domain.errors import NotFound, ValidationFailed
+from o2c.domain.order import Order, OrderLine, OrderStatus
+from o2c.services.atp import (
+    DEFAULT_HORIZON,
+    DailyPlan,
+    SourcePromise,
+    daily_plans,
+    demand_date,
+    ship_and_delivery,
+    source_promise,
+    split_quantity,
+)
+from o2c.store.events import Event
+from o2c.store.supply_plan import (
+    DEFAULT_SERVICE,
+    BackorderedLine,
+    LinePromise,
+    SourcingLocation,
+    SupplyPlanRepository,
+)
 from o2c.store.uow import UnitOfWork
+
+Code = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+# --- a promise for a quantity -----------------------------------------------------------------------
+
+
+class PromiseRequest(BaseModel):
+    """What a customer asks: a SKU, a quantity, where to, by when, and how it travels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Code
+    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000)]
+    customer: Code
+    ship_to: Code | None = None
+    requested_date: date | None = None
+    service: Annotated[str, Field(min_length=1, max_length=40)] = DEFAULT_SERVICE
+    horizon_days: Annotated[int, Field(ge=1, le=730)] = DEFAULT_HORIZON
+
+
+@dataclass(frozen=True)
+class Promise:
+    """The answer to a :class:`PromiseRequest`: a delivery date (or none), where from, and why."""
+
+    sku: str
+    quantity: int
+    customer: str
+    ship_to: str
+    region: str
+    service: str
+    as_of: date
+    horizon_days: int
+    requested_date: date | None
+    delivery_date: date | None  # None: supply within the horizon does not cover the quantity
+    sources: tuple[SourcePromise, ...]  # the best single location, or the parts of a split
+    options: tuple[SourcePromise, ...]  # every location with supply or demand of the SKU, alone
+    shortfall: int  # what the horizon does not cover (0 when promised)
+
+    @property
+    def split(self) -> bool:
+        return len(self.sources) > 1
+
+    @property
+    def meets_requested_date(self) -> bool | None:
+        if self.requested_date is None or self.delivery_date is None:
+            return None
+        return self.delivery_date <= self.requested_date
+
+
+def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
+    """Promise a delivery date for a quantity of a SKU to a customer's ship-to.
+
+    Parameters
+    ----------
+    uow : UnitOfWork
+        Unit of work; read only (a promise reserves nothing until an order is entered).
+    request : PromiseRequest
+        SKU, quantity, customer and ship-to (its region picks the lanes), requested date, service.
+
+    Returns
+    -------
+    Promise
+        Per location, the quantity it can promise and the earliest day ``p`` with cumulative ATP
+        ``CATP[p] >= quantity`` (:func:`o2c.domain.atp.earliest_period`), then
+        ``ship = p + processing_days + pick_pack_days`` and ``delivery = ship + transit_days``.
+        The promise is the earliest delivery of one location covering the whole quantity; when none
+        does, the earliest delivery date by which several locations together cover it (a split:
+        delivered when its last part is). No date at all when the horizon does not cover it.
+
+    Raises
+    ------
+    ValidationFailed
+        For an unknown or inactive customer, or a ship-to it does not have.
+    NotFound
+        For an unknown SKU.
+    """
+    with uow:
+        repo = SupplyPlanRepository(uow.connection)
+        ship_to, region, product_id = _destination(repo, request)
+        sources = {s.id: s for s in repo.locations(region, request.service)}
+        start = uow.clock.now().date()
+        plans = daily_plans(repo, [product_id], start, request.horizon_days)
+    candidates = [(sources[at], plan) for (_, at), plan in sorted(plans.items())]
+    options = tuple(_option(s, p, request.quantity, request.service, region) for s, p in candidates)
+    best = min((o for o in options if o.quantity == request.quantity), key=_earliest, default=None)
+    parts = (
+        (best,)
+        if best
+        else split_quantity([(s, p) for s, p in candidates if s.transit_days is not None], request.quantity)
+    )
+    coverable = sum(o.quantity for o in options) if not parts else request.quantity
+    return Promise(
+        request.sku,
+        request.quantity,
+        request.customer,
+        ship_to,
+        region,
+        request.service,
+        start,
+        request.horizon_days,
+        request.requested_date,
+        max((p.delivery_date for p in parts if p.delivery_date), default=None),
+        parts,
+        options,
+        max(request.quantity - coverable, 0),
+    )
+
+
+def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[str, str, int]:
+    """``(ship-to code, region, product id)``; an unknown or inactive customer, a ship-to it does not
+    have, or an unknown SKU is refused."""
+    found = repo.destination(request.customer, request.ship_to, request.sku)
+    if found is None or not found.customer_active:
+        state = "does not exist" if found is None else "is inactive"
+        raise ValidationFailed(f"customer {request.customer} {state}", field="customer")
+    if found.ship_to_code is None or found.region is None:
+        what = f"ship-to {request.ship_to}" if request.ship_to else "a ship-to address"
+        raise ValidationFailed(f"customer {request.customer} has no {what}", field="ship_to")
+    if found.product_id is None:
+        raise NotFound(f"SKU {request.sku} does not exist", sku=request.sku)
+    return found.ship_to_code, found.region, found.product_id
+
+
+def _earliest(option: SourcePromise) -> tuple[date, str]:
+    assert option.delivery_date is not None
+    return option.delivery_date, option.location
+
+
+def _option(
+    source: SourcingLocation, plan: DailyPlan, quantity: int, service: str, region: str
+) -> SourcePromise:
+    if source.transit_days is None:
+        refusal = f"no {service} lane from {source.region} to {region}"
+        return SourcePromise(source.code, 0, None, None, None, None, refusal)
+    can = min(quantity, max(plan.cumulative()[-1], 0))
+    reason = None if can == quantity else f"{can} of {quantity} within {len(plan.orders)} days"
+    return source_promise(source, plan, can, reason)
+
+
+# --- promises of an order being entered -----------------------------------------------------------
+
+
+def promise_order_lines(uow: UnitOfWork, order: Order, ship_to_region: str, now: datetime) -> date | None:
+    """Set the promised delivery date of each line of an order just reserved, and of the order.
+
+    Parameters
+    ----------
+    uow : UnitOfWork
+        The order-entry unit of work (nothing is written here: the caller stores the order).
+    order : Order
+        The order after :func:`o2c.services.reservation.reserve_stock`; changed in place.
+    ship_to_region : str
+        Region of the order's ship-to, which picks each location's lane (service ``ground``).
+    now : datetime
+        The entry time; its date is day 0.
+
+    Returns
+    -------
+    date or None
+        The order's promised date: the latest of its lines' (the order is delivered when all of it
+        is, for ``ship_complete`` and partial shipments alike); None when a line still to deliver has
+        no date. A line allocated in full ships from today; a backordered line from the first day
+        its location's cumulative ATP covers the backordered quantity, its lines being promised in
+        line order (a later line of the same SKU sees the earlier one as demand); a line without
+        location gets the one with the earliest delivery. Never earlier than the requested date.
+        A line gets no date when its location has no lane to the region or the horizon does not
+        cover it. Only backordered lines read supply: one statement for all of them.
+    """
+    if order.status is OrderStatus.CREDIT_HOLD:
+        return None
+    repo = SupplyPlanRepository(uow.connection)
+    sources = {s.id: s for s in repo.locations(ship_to_region)}
+    start = now.date()
+    backordered = {ln.product_id for ln in order.lines if ln.qty_backordered}
+    plans = (
+        daily_plans(repo, backordered, start, DEFAULT_HORIZON, exclude_order_id=order.id)
+        if backordered
+        else {}
+    )
+    for line in order.lines:
+        line.promised_date = _promise_line(line, sources, plans, start, order.requested_date)
+    open_lines = [ln for ln in order.lines if ln.qty_open]
+    dates = [ln.promised_date for ln in open_lines if ln.promised_date is not None]
+    order.promised_date = max(dates) if open_lines and len(dates) == len(open_lines) else None
+    return order.promised_date
+
+
+def _promise_line(
+    line: OrderLine,
+    sources: dict[int, SourcingLocation],
+    plans: dict[tuple[int, int], DailyPlan],
+    start: date,
+    requested: date | None,
+) -> date | None:
+    if not line.qty_backordered:
+        source = sources.get(line.location_id) if line.location_id is not None else None
+        if not line.qty_allocated or source is None or source.transit_days is None:
+            return None
+        return _not_before(ship_and_delivery(start, source)[1], requested)
+    if line.location_id is None:
+        line.location_id = _best_location(line, sources, plans, start)
+        if line.location_id is None:
+            return None
+    source, key = sources[line.location_id], (line.product_id, line.location_id)
+    plan = plans.setdefault(key, DailyPlan.of(None, start, DEFAULT_HORIZON))
+    period = earliest_period(plan.cumulative(), line.qty_backordered)
+    if period is None or source.transit_days is None:
+        plan.add_demand(start, line.qty_backordered)  # unpromised: owed now
+        return None
+    delivery = _not_before(ship_and_delivery(plan.day(period), source)[1], requested)
+    plan.add_demand(
+        delivery - timedelta(days=source.handling_days + source.transit_days), line.qty_backordered
+    )
+    return delivery
+
+
+def _not_before(delivery: date, requested: date | None) -> date:
+    return max(delivery, requested) if requested else delivery
+
+
+def _best_location(
+    line: OrderLine,
+    sources: dict[int, SourcingLocation],
+    plans: dict[tuple[int, int], DailyPlan],
+    start: date,
+) -> int | None:
+    """For a backordered line with no stock row anywhere: the location delivering it first, if any."""
+    best: tuple[date, int] | None = None
+    for (product_id, at), plan in plans.items():
+        source = sources[at]
+        if product_id != line.product_id or source.transit_days is None:
+            continue
+        period = earliest_period(plan.cumulative(), line.qty_backordered)
+        if period is not None:
+            candidate = (ship_and_delivery(plan.day(period), source)[1], at)
+            best = candidate if best is None else min(best, candidate)
+    return best[1] if best else None
+
+
+# --- proactive re-promising -------------------------------------------------------------------------
 
 
 def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
     """Re-promise the open backordered lines of one SKU-location after its supply changed.
 
-    Runs inside the caller's open unit of work (no commit here). Returns the order numbers flagged at risk.
+    Parameters
+    ----------
+    uow : UnitOfWork
+        The caller's open unit of work (no commit here). Load orders after calling this, not before:
+        it bumps the version of every order it re-dates.
+    product_id, location_id : int
+        The SKU-location whose supply (a purchase-order line, a transfer) changed.
+    actor : str
+        Who changed it, for the event log.
+
+    Returns
+    -------
+    list[str]
+        The numbers of the orders with a line flagged at risk, sorted.
+
+    Notes
+    -----
+    Available now plus receipts by day give the running supply ``S(t)``
+    (:func:`o2c.domain.atp.cumulative_atp` with no orders). Lines are taken in claim order (promised
+    lines by demand date, then order received and line number; unpromised lines last) and the k-th
+    gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
+    new date is later gets it (none when the horizon no longer covers it), ``promise_at_risk``, and an
+    ``order_line.repromised`` event with the old and new dates; an earlier date is left as it was. An
+    unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
+    order's promised date becomes its latest line's. A line with no lane keeps its date.
     """
-    return []
+    repo = SupplyPlanRepository(uow.connection)
+    now = uow.clock.now()
+    start = now.date()
+    lines = sorted(repo.backordered_lines(product_id, location_id), key=lambda ln: _claim(ln, start))
+    latest = max((_claim(ln, start)[1] for ln in lines), default=start)
+    days = max(DEFAULT_HORIZON, (latest - start).days + 1)
+    plan = daily_plans(repo, [product_id], start, days, location_id=location_id).get(
+        (product_id, location_id)
+    )
+    plan = plan or DailyPlan.of(None, start, days)
+    supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
+    changes: list[LinePromise] = []
+    at_risk: set[str] = set()
+    needed = 0
+    for line in lines:
+        needed += line.quantity
+        if line.transit_days is None:
+            continue
+        period = earliest_period(supply, needed)
+        new = None if period is None else plan.day(period) + timedelta(days=_lead(line))
+        if line.promised_date is None and new is not None:
+            new = _not_before(new, line.requested_date)
+            changes.append(LinePromise(line.line_id, new, at_risk=False))
+            _record(uow, line, "order_line.promised", None, new, now, actor)
+        elif line.promised_date is not None and (new is None or new > line.promised_date):
+            changes.append(LinePromise(line.line_id, new, at_risk=True))
+            at_risk.add(line.order_number)
+            _record(uow, line, "order_line.repromised", line.promised_date, new, now, actor)
+    repo.set_line_promises(changes)
+    changed = {c.line_id for c in changes}
+    repo.refresh_order_promises(ln.order_id for ln in lines if ln.line_id in changed)
+    return sorted(at_risk)
+
+
+def _lead(line: BackorderedLine) -> int:
+    return line.handling_days + (line.transit_days or 0)
+
+
+def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
+    """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within."""
+    unpromised = line.promised_date is None
+    due = start if unpromised else demand_date(line.promised_date, _lead(line), start)
+    return unpromised, due, line.order_received_at, line.order_number, line.line_no
+
+
+def _record(
+    uow: UnitOfWork,
+    line: BackorderedLine,
+    kind: str,
+    old: date | None,
+    new: date | None,
+    now: datetime,
+    actor: str,
+) -> None:
+    payload = {
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "old_date": old.isoformat() if old else None,
+        "new_date": new.isoformat() if new else None,
+    }
+    uow.events.record(Event("order", line.order_number, kind, now, actor, payload))

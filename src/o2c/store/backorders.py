@@ -1,0 +1,329 @@
+"""Reads and locks of backorder allocation: stock and orders locked in id order, open backorder lines,
+product alternates, and the write of substitute lines.
+
+An open backorder line is a line with ``qty_backordered > 0`` of an order that is neither cancelled nor
+on credit hold. Lines are matched to stock of their product at their own location, or anywhere when
+they have none (the product had no stock row anywhere when the order was entered).
+
+Lock order, the same as every other use case: stock rows (id order), then orders (id order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, bindparam, insert, or_, select, tuple_, update
+
+from o2c.domain.allocation import StockPosition
+from o2c.domain.backorders import BackorderLine
+from o2c.domain.order import Order, OrderLine, OrderStatus
+from o2c.store.tables import (
+    customers,
+    locations,
+    order_lines,
+    orders,
+    product_alternates,
+    products,
+    stock,
+)
+
+_WAITING = order_lines.c.qty_backordered > 0
+_LIVE = orders.c.status.not_in([OrderStatus.CANCELLED.value, OrderStatus.CREDIT_HOLD.value])
+_AT_LOCATIONS = or_(
+    order_lines.c.location_id.in_(bindparam("location_ids", expanding=True)),
+    order_lines.c.location_id.is_(None),
+)
+_OF_PRODUCTS = order_lines.c.product_id.in_(bindparam("product_ids", expanding=True))
+
+_positions = (
+    select(
+        stock.c.id,
+        stock.c.product_id,
+        stock.c.location_id,
+        locations.c.region,
+        (stock.c.on_hand - stock.c.allocated).label("available"),
+    )
+    .join(locations, locations.c.id == stock.c.location_id)
+    .where(tuple_(stock.c.product_id, stock.c.location_id).in_(bindparam("pairs", expanding=True)))
+    .order_by(stock.c.id)
+)
+_lock_stock = _positions.with_for_update(of=stock)
+_lock_free_stock = _positions.with_for_update(of=stock, skip_locked=True)
+_lock_orders = (
+    select(orders.c.id, orders.c.number)
+    .where(
+        orders.c.id.in_(select(order_lines.c.order_id).where(_WAITING, _OF_PRODUCTS, _AT_LOCATIONS)),
+        _LIVE,
+    )
+    .order_by(orders.c.id)
+    .with_for_update()
+)
+_open_lines = (
+    select(
+        order_lines.c.id,
+        orders.c.number,
+        order_lines.c.line_no,
+        order_lines.c.product_id,
+        order_lines.c.qty_backordered,
+        customers.c.tier,
+        order_lines.c.promised_date,
+        orders.c.promised_date.label("order_promised_date"),
+        orders.c.received_at,
+        customers.c.allow_substitution,
+        order_lines.c.location_id,
+    )
+    .join(orders, orders.c.id == order_lines.c.order_id)
+    .join(customers, customers.c.id == orders.c.customer_id)
+    .where(
+        order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)),
+        _WAITING,
+        _OF_PRODUCTS,
+        _AT_LOCATIONS,
+        _LIVE,
+    )
+    .order_by(order_lines.c.id)
+)
+_alternates = (
+    select(
+        product_alternates.c.product_id,
+        product_alternates.c.alternate_id,
+        product_alternates.c.rank,
+        products.c.sku,
+        products.c.standard_cost,
+    )
+    .join(products, products.c.id == product_alternates.c.alternate_id)
+    .where(product_alternates.c.product_id.in_(bindparam("product_ids", expanding=True)), products.c.active)
+    .order_by(product_alternates.c.product_id, product_alternates.c.rank, product_alternates.c.alternate_id)
+)
+_substituted_by = select(product_alternates.c.product_id).where(
+    product_alternates.c.alternate_id.in_(bindparam("product_ids", expanding=True))
+)
+_waiting_at = (
+    select(order_lines.c.product_id, order_lines.c.location_id)
+    .join(orders, orders.c.id == order_lines.c.order_id)
+    .where(_WAITING, _LIVE)
+    .distinct()
+)
+_stock_locations = select(stock.c.product_id, stock.c.location_id).where(
+    stock.c.product_id.in_(bindparam("product_ids", expanding=True))
+)
+_listing = (
+    select(
+        orders.c.number,
+        customers.c.code.label("customer"),
+        customers.c.tier,
+        order_lines.c.line_no,
+        products.c.sku,
+        locations.c.code.label("location"),
+        order_lines.c.qty_backordered,
+        orders.c.received_at,
+        order_lines.c.promised_date,
+        orders.c.promised_date.label("order_promised_date"),
+        orders.c.status,
+    )
+    .join(orders, orders.c.id == order_lines.c.order_id)
+    .join(customers, customers.c.id == orders.c.customer_id)
+    .join(products, products.c.id == order_lines.c.product_id)
+    .outerjoin(locations, locations.c.id == order_lines.c.location_id)
+    .where(_WAITING, _LIVE)
+)
+_insert_line = insert(order_lines).returning(order_lines.c.id)
+_LINE_COLUMNS = (
+    "line_no",
+    "product_id",
+    "location_id",
+    "qty_ordered",
+    "qty_allocated",
+    "substitute_for_line_no",
+    "unit_price",
+    "discount_amount",
+    "net_amount",
+    "tax_amount",
+    "unit_cost",
+    "promised_date",
+)
+_save_quantities = (
+    update(order_lines)
+    .where(order_lines.c.id == bindparam("b_id"))
+    .values(
+        location_id=bindparam("b_location_id"),
+        qty_allocated=bindparam("b_qty_allocated"),
+        qty_backordered=bindparam("b_qty_backordered"),
+        qty_substituted=bindparam("b_qty_substituted"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    """An open backorder line and the location it is sourced at (None: anywhere)."""
+
+    line: BackorderLine
+    location_id: int | None
+
+
+@dataclass(frozen=True)
+class AlternateProduct:
+    product_id: int  # the product it stands in for
+    alternate_id: int
+    rank: int
+    sku: str
+    standard_cost: Decimal
+
+
+@dataclass(frozen=True)
+class ListedBackorder:
+    order_number: str
+    customer: str
+    tier: int
+    line_no: int
+    sku: str
+    location: str | None
+    quantity: int
+    received_at: datetime
+    promised_date: date | None
+    status: str
+
+
+class BackorderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lock_stock(
+        self, pairs: Iterable[tuple[int, int]], *, skip_locked: bool = False
+    ) -> list[StockPosition]:
+        """Positions of these ``(product, location)`` pairs, their rows locked in id order.
+
+        ``skip_locked``: leave out the rows another transaction holds instead of waiting for them
+        (PostgreSQL; SQLite has one writer at a time anyway).
+        """
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return []
+        statement = _lock_free_stock if skip_locked else _lock_stock
+        return [StockPosition(*row) for row in self._conn.execute(statement, {"pairs": wanted})]
+
+    def lock_orders(self, product_ids: Iterable[int], location_ids: Iterable[int]) -> dict[int, str]:
+        """Orders with open backorders of these products here (or nowhere), locked in id order:
+        ``{order id: number}``. Lock the stock first: that is the order every use case takes."""
+        params = {"product_ids": sorted(set(product_ids)), "location_ids": sorted(set(location_ids))}
+        if not (params["product_ids"] and params["location_ids"]):
+            return {}
+        return {int(r.id): r.number for r in self._conn.execute(_lock_orders, params)}
+
+    def open_lines(
+        self, order_ids: Iterable[int], product_ids: Iterable[int], location_ids: Iterable[int]
+    ) -> list[WaitingLine]:
+        """The open backorder lines of these (locked) orders for these products here, or nowhere."""
+        params = {
+            "order_ids": sorted(set(order_ids)),
+            "product_ids": sorted(set(product_ids)),
+            "location_ids": sorted(set(location_ids)),
+        }
+        if not all(params.values()):
+            return []
+        return [
+            WaitingLine(
+                BackorderLine(
+                    line_id=int(r.id),
+                    order_number=r.number,
+                    line_no=r.line_no,
+                    product_id=r.product_id,
+                    quantity=r.qty_backordered,
+                    tier=r.tier,
+                    promised_date=r.promised_date or r.order_promised_date,
+                    received_at=r.received_at,
+                    allow_substitution=bool(r.allow_substitution),
+                ),
+                r.location_id,
+            )
+            for r in self._conn.execute(_open_lines, params)
+        ]
+
+    def alternates(self, product_ids: Iterable[int]) -> dict[int, list[AlternateProduct]]:
+        """Active alternates of these products, best rank first."""
+        ids = sorted(set(product_ids))
+        found: dict[int, list[AlternateProduct]] = {}
+        if ids:
+            for r in self._conn.execute(_alternates, {"product_ids": ids}):
+                found.setdefault(r.product_id, []).append(AlternateProduct(*r))
+        return found
+
+    def substituted_by(self, product_ids: Iterable[int]) -> set[int]:
+        """Products that have one of these among their alternates."""
+        ids = sorted(set(product_ids))
+        return set(self._conn.execute(_substituted_by, {"product_ids": ids}).scalars()) if ids else set()
+
+    def waiting_at(self, product_id: int | None) -> set[tuple[int, int]]:
+        """``(product, location)`` pairs with open backorders (of one product, or all); a line sourced
+        nowhere counts at every location that stocks its product."""
+        query = (
+            _waiting_at if product_id is None else _waiting_at.where(order_lines.c.product_id == product_id)
+        )
+        pairs = {(int(p), loc) for p, loc in self._conn.execute(query)}
+        placed = {(p, int(loc)) for p, loc in pairs if loc is not None}
+        nowhere = sorted({p for p, loc in pairs if loc is None})
+        if nowhere:
+            placed |= {
+                (int(p), int(loc))
+                for p, loc in self._conn.execute(_stock_locations, {"product_ids": nowhere})
+            }
+        return placed
+
+    def listing(self, product_id: int | None) -> list[ListedBackorder]:
+        query = _listing if product_id is None else _listing.where(order_lines.c.product_id == product_id)
+        return [
+            ListedBackorder(
+                r.number,
+                r.customer,
+                r.tier,
+                r.line_no,
+                r.sku,
+                r.location,
+                r.qty_backordered,
+                r.received_at,
+                r.promised_date or r.order_promised_date,
+                r.status,
+            )
+            for r in self._conn.execute(
+                query.order_by(orders.c.received_at, orders.c.number, order_lines.c.line_no)
+            )
+        ]
+
+    def save_substitutions(self, order: Order) -> None:
+        """Store an order's new substitute lines and the quantities of the lines they stand in for.
+
+        A bridge until ``OrderRepository.save`` inserts new lines and writes ``qty_substituted``: each
+        original line is written in one UPDATE (the balance CHECK holds after every statement), each
+        new line inserted and given its id. ``OrderRepository.save`` afterwards rewrites the same values.
+        """
+        assert order.id is not None
+        new = [ln for ln in order.lines if ln.id is None]
+        originals = {ln.substitute_for_line_no for ln in new}
+        touched = [ln for ln in order.lines if ln.line_no in originals]
+        if touched:
+            self._conn.execute(
+                _save_quantities,
+                [
+                    {
+                        "b_id": ln.id,
+                        "b_location_id": ln.location_id,
+                        "b_qty_allocated": ln.qty_allocated,
+                        "b_qty_backordered": ln.qty_backordered,
+                        "b_qty_substituted": ln.qty_substituted,
+                    }
+                    for ln in touched
+                ],
+            )
+        for line in new:
+            line.id = self._insert(order.id, line)
+
+    def _insert(self, order_id: int, line: OrderLine) -> int:
+        values = {"order_id": order_id, **{name: getattr(line, name) for name in _LINE_COLUMNS}}
+        return int(self._conn.execute(_insert_line, values).scalar_one())
+
+
+__all__ = ["AlternateProduct", "BackorderRepository", "ListedBackorder", "WaitingLine"]

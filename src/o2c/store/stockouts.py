@@ -1,0 +1,152 @@
+"""The facts behind the stockout metrics: stockout episodes, and what became of every shortfall.
+
+A **stockout episode** of a SKU-location starts when its available stock (on hand - allocated)
+reaches 0 and ends when it is above 0 again. :meth:`StockoutLog.refresh` brings the episodes of the
+given stock rows up to date in two set-based statements; call it, in the transaction that changed
+them, for every stock row whose availability may have changed, *with the rows locked* (every use case
+that changes stock locks them first), so that two transactions never judge the same row at once. A
+partial unique index keeps at most one open episode per SKU-location in any case, and the insert
+gives way to an existing open episode rather than fail.
+
+A **shortfall outcome** records what became of a quantity that could not be allocated when the order
+was entered: ``backordered`` or ``lost`` (cut by the ``cancel_remainder`` policy) at entry, then
+``allocated`` (supply arrived), ``substituted`` (an alternate stood in) or ``cancelled`` (the
+customer cancelled the backorder: a lost sale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    exists,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from o2c.store.supply_tables import shortfall_outcomes, stockout_episodes
+from o2c.store.tables import order_lines, stock
+
+_episodes = stockout_episodes.c
+_stock_ids: BindParameter[int] = bindparam("stock_ids", expanding=True)
+_open_episode = exists().where(
+    _episodes.product_id == stock.c.product_id,
+    _episodes.location_id == stock.c.location_id,
+    _episodes.ended_at.is_(None),
+)
+_out_of_stock = (
+    select(stock.c.product_id, stock.c.location_id, bindparam("at", type_=_episodes.started_at.type))
+    .where(stock.c.id.in_(_stock_ids), stock.c.on_hand - stock.c.allocated <= 0, ~_open_episode)
+    .order_by(stock.c.id)
+)
+
+
+def _open_statement(dialect: str) -> Executable:
+    """INSERT … SELECT of the rows that ran out, giving way to an open episode of the same SKU-location."""
+    columns = ["product_id", "location_id", "started_at"]
+    if dialect == "postgresql":
+        pg = postgresql.insert(stockout_episodes).from_select(columns, _out_of_stock)
+        return pg.on_conflict_do_nothing(
+            index_elements=["product_id", "location_id"], index_where=_episodes.ended_at.is_(None)
+        )
+    if dialect == "sqlite":
+        lite = sqlite.insert(stockout_episodes).from_select(columns, _out_of_stock)
+        return lite.on_conflict_do_nothing(
+            index_elements=["product_id", "location_id"], index_where=_episodes.ended_at.is_(None)
+        )
+    return insert(stockout_episodes).from_select(columns, _out_of_stock)
+
+
+_OPEN = {name: _open_statement(name) for name in ("postgresql", "sqlite", "default")}
+# Clocks of concurrent transactions may disagree by a little: an episode never ends before it started.
+_at = bindparam("at", type_=_episodes.ended_at.type)
+_close = (
+    update(stockout_episodes)
+    .where(
+        _episodes.ended_at.is_(None),
+        exists().where(
+            stock.c.id.in_(_stock_ids),
+            stock.c.product_id == _episodes.product_id,
+            stock.c.location_id == _episodes.location_id,
+            stock.c.on_hand - stock.c.allocated > 0,
+        ),
+    )
+    .values(ended_at=case((_episodes.started_at > _at, _episodes.started_at), else_=_at))
+)
+
+
+class StockoutLog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def refresh(self, stock_ids: Iterable[int], at: datetime) -> None:
+        """Open an episode for every given row at 0 available without one; close those above 0."""
+        ids = sorted(set(stock_ids))
+        if not ids:
+            return
+        dialect = self._conn.dialect.name
+        statement = _OPEN.get(dialect, _OPEN["default"])
+        self._conn.execute(statement, {"stock_ids": ids, "at": at})
+        self._conn.execute(_close, {"stock_ids": ids, "at": at})
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """What became of ``quantity`` units of an order line (``line_no`` of order ``order_id``)."""
+
+    order_id: int
+    line_no: int
+    product_id: int
+    location_id: int | None
+    quantity: int
+    outcome: str  # one of supply_tables.SHORTFALL_OUTCOMES
+    occurred_at: datetime
+
+
+# The line is named by (order, line number): at entry the lines are stored without reading their ids.
+_record = insert(shortfall_outcomes).values(
+    order_line_id=select(order_lines.c.id)
+    .where(
+        and_(
+            order_lines.c.order_id == bindparam("b_order_id"), order_lines.c.line_no == bindparam("b_line_no")
+        )
+    )
+    .scalar_subquery(),
+    product_id=bindparam("b_product_id"),
+    location_id=bindparam("b_location_id"),
+    quantity=bindparam("b_quantity"),
+    outcome=bindparam("b_outcome"),
+    occurred_at=bindparam("b_occurred_at"),
+)
+
+
+class ShortfallLog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, rows: Iterable[Shortfall]) -> None:
+        params = [
+            {
+                "b_order_id": r.order_id,
+                "b_line_no": r.line_no,
+                "b_product_id": r.product_id,
+                "b_location_id": r.location_id,
+                "b_quantity": r.quantity,
+                "b_outcome": r.outcome,
+                "b_occurred_at": r.occurred_at,
+            }
+            for r in rows
+            if r.quantity > 0
+        ]
+        if params:
+            self._conn.execute(_record, params)
