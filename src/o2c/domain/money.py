@@ -22,9 +22,10 @@ def round_money(amount: Decimal) -> Decimal:
 def to_minor(amount: Decimal, scale: int) -> int:
     """``Decimal('12.34')`` at scale 2 → ``1234``; refuses a value with more decimals than ``scale``."""
     scaled = amount.scaleb(scale)
-    if scaled != scaled.to_integral_value():
+    minor = int(scaled)
+    if minor != scaled:
         raise ValueError(f"{amount} has more than {scale} decimal places")
-    return int(scaled)
+    return minor
 
 
 def from_minor(minor: int, scale: int) -> Decimal:

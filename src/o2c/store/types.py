@@ -7,6 +7,7 @@ the column types' processors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,31 @@ class Minor(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return loaded_minor(value, self.scale)
+
+    # The processors SQLAlchemy (and store.driver) apply: the same conversions as the two methods
+    # above, without TypeDecorator's layers of calls around them. Every amount an order writes or
+    # reads passes through here, some forty per order. The integer impl has no processor of its own
+    # on either driver, so there is nothing to chain.
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], int | None]:
+        scale = self.scale
+
+        def process(value: Any) -> int | None:
+            if value is None:
+                return None
+            return to_minor(value if isinstance(value, Decimal) else Decimal(value), scale)
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Decimal | None]:
+        exponent = -self.scale
+
+        def process(value: Any) -> Decimal | None:
+            if value is None:
+                return None
+            return Decimal(value if value.__class__ is int else int(value)).scaleb(exponent)
+
+        return process
 
 
 class UTCDateTime(TypeDecorator[datetime]):
