@@ -215,13 +215,17 @@ def shipment_deliver(
     damaged: Annotated[
         list[str] | None, typer.Option(help="LINE:QTY delivered damaged (repeatable).")
     ] = None,
+    wrong_item: Annotated[
+        list[str] | None, typer.Option(help="LINE:QTY delivered as the wrong product (repeatable).")
+    ] = None,
     fmt: FormatOption = Format.TABLE,
     actor: ActorOption = "cli",
 ) -> None:
-    """Record proof of delivery of a shipment, with short or damaged quantities."""
+    """Record proof of delivery of a shipment, with short, damaged or wrong-item quantities."""
     exceptions: dict[int, dict[str, int]] = {}
-    for option, values in (("short", short or []), ("damaged", damaged or [])):
-        for line_no, qty in (line_qty(v, f"--{option}") for v in values):
+    options = (("short", short or []), ("damaged", damaged or []), ("wrong_item", wrong_item or []))
+    for option, values in options:
+        for line_no, qty in (line_qty(v, f"--{option.replace('_', '-')}") for v in values):
             exceptions.setdefault(line_no, {"line_no": line_no})[option] = qty
     request = DeliverRequest(
         received_by=received_by, exceptions=[DeliveryException.model_validate(e) for e in exceptions.values()]

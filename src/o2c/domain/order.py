@@ -106,6 +106,7 @@ class OrderLine:
     qty_delivered: int = 0
     qty_damaged: int = 0
     qty_substituted: int = 0
+    qty_wrong_item: int = 0  # delivered but not the product ordered (a delivery exception)
     substitute_for_line_no: int | None = None
     promise_at_risk: bool = False
     promised_date: date | None = None
@@ -156,6 +157,7 @@ class Order:
     invoiced_at: datetime | None = None
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    expedited_at: datetime | None = None
     version: int = 1
 
     # --- totals -----------------------------------------------------------------------------
@@ -309,22 +311,36 @@ class Order:
             self.shipped_at = max((ln.shipped_at for ln in self.lines if ln.shipped_at), default=now)
 
     def record_delivery(
-        self, delivered: dict[int, tuple[int, int]], all_shipments_delivered: bool, now: datetime
+        self,
+        delivered: dict[int, tuple[int, int]],
+        all_shipments_delivered: bool,
+        now: datetime,
+        wrong_items: dict[int, int] | None = None,
     ) -> None:
-        """Apply proof of delivery: ``{line_no: (qty_delivered, qty_damaged)}`` for one shipment."""
+        """Apply proof of delivery: ``{line_no: (qty_delivered, qty_damaged)}`` for one shipment, and
+        ``{line_no: qty_wrong_item}``: units that arrived (so delivered) but were not the product
+        ordered; damaged and wrong-item units are distinct units of the delivered quantity."""
         self._refuse_unless({OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED}, "deliver")
+        wrong = wrong_items or {}
         for line_no, (qty, damaged) in delivered.items():  # check every line before changing any
             line = self.line(line_no)
-            if not 0 <= damaged <= qty <= line.qty_shipped - line.qty_delivered:
+            exceptions = damaged + wrong.get(line_no, 0)
+            if not 0 <= damaged <= exceptions <= qty <= line.qty_shipped - line.qty_delivered:
                 raise ValidationFailed(
-                    f"line {line_no} of order {self.number}: cannot deliver {qty} ({damaged} damaged),"
-                    f" {line.qty_shipped - line.qty_delivered} shipped and not yet delivered",
+                    f"line {line_no} of order {self.number}: cannot deliver {qty} ({damaged} damaged,"
+                    f" {wrong.get(line_no, 0)} wrong item), {line.qty_shipped - line.qty_delivered}"
+                    " shipped and not yet delivered",
                     field=f"lines.{line_no}.quantity",
                 )
+        if set(wrong) - set(delivered):
+            raise ValidationFailed(
+                f"order {self.number}: wrong items on lines this delivery does not carry", field="wrong_items"
+            )
         for line_no, (qty, damaged) in delivered.items():
             line = self.line(line_no)
             line.qty_delivered += qty
             line.qty_damaged += damaged
+            line.qty_wrong_item += wrong.get(line_no, 0)
             line.delivered_at = now
         self.complete_delivery_if_shipped(all_shipments_delivered, now)
 
@@ -359,6 +375,15 @@ class Order:
         """Delivered and fully paid: nothing more will happen to this order."""
         self._move_to(OrderStatus.CLOSED, "close")
         self.paid_at = self.paid_at or now
+
+    def expedite(self, now: datetime) -> None:
+        """Rush an order that has not shipped in full: once (an expedite is a cost-to-serve activity)."""
+        self._refuse_unless(set(CANCELLABLE), "expedite")
+        if self.expedited_at is not None:
+            raise IllegalTransition(
+                f"order {self.number} is already expedited", order_number=self.number, action="expedite"
+            )
+        self.expedited_at = now
 
     # --- backorders: supply arrived, or an alternate stands in -------------------------------
 

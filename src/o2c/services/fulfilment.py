@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from o2c.domain.errors import IllegalTransition, ValidationFailed
 from o2c.domain.money import round_money
 from o2c.domain.order import Order, OrderStatus
+from o2c.services.backorders import allocate_arrivals, record_cancelled_backorders, record_entry_shortfalls
 from o2c.services.billing import settle_order
+from o2c.services.promising import promise_order_lines
 from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, summarise
 from o2c.store.billing import InvoiceLineDraft
@@ -38,7 +40,9 @@ def release_credit_hold(uow: UnitOfWork, number: str, actor: str) -> OrderSummar
         uow.events.record(_event(order, "order.credit_released", now, actor))
         region = uow.master.ship_to_by_id(order.ship_to_id).region
         reserve_stock(uow, order, region, actor, now)
+        promise_order_lines(uow, order, region, now)
         uow.orders.save(order)
+        record_entry_shortfalls(uow, order, now)
         uow.commit()
         return summarise(order)
 
@@ -201,10 +205,11 @@ class DeliveryException(BaseModel):
     line_no: StrictInt
     short: Annotated[StrictInt, Field(ge=0)] = 0
     damaged: Annotated[StrictInt, Field(ge=0)] = 0
+    wrong_item: Annotated[StrictInt, Field(ge=0)] = 0  # arrived, but not the product ordered
 
 
 class DeliverRequest(BaseModel):
-    """Proof of delivery for one shipment, with short or damaged quantities per order line."""
+    """Proof of delivery for one shipment, with short, damaged or wrong-item quantities per order line."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -225,7 +230,7 @@ def deliver_shipment(
         order = uow.orders.get_by_id(shipment.order_id)
         now = uow.clock.now()
         by_line_no = {ln.line_no: ln for ln in order.lines}
-        exceptions: dict[int, tuple[int, int]] = {}
+        exceptions: dict[int, tuple[int, int, int]] = {}
         for exc in request.exceptions:
             line = by_line_no.get(exc.line_no)
             shipped = shipment.lines.get(line.id or 0, 0) if line else 0
@@ -233,23 +238,24 @@ def deliver_shipment(
                 raise ValidationFailed(
                     f"shipment {shipment_number} carries no line {exc.line_no}", field="exceptions.line_no"
                 )
-            if exc.short + exc.damaged > shipped:
+            if exc.short + exc.damaged + exc.wrong_item > shipped:
                 raise ValidationFailed(
                     f"line {exc.line_no}: short {exc.short} + damaged {exc.damaged}"
-                    f" exceed the {shipped} shipped",
+                    f" + wrong item {exc.wrong_item} exceed the {shipped} shipped",
                     field="exceptions",
                 )
-            exceptions[line.id or 0] = (exc.short, exc.damaged)
+            exceptions[line.id or 0] = (exc.short, exc.damaged, exc.wrong_item)
         delivered = {
             ln.line_no: (
-                shipment.lines[ln.id] - exceptions.get(ln.id, (0, 0))[0],
-                exceptions.get(ln.id, (0, 0))[1],
+                shipment.lines[ln.id] - exceptions.get(ln.id, (0, 0, 0))[0],
+                exceptions.get(ln.id, (0, 0, 0))[1],
             )
             for ln in order.lines
             if ln.id in shipment.lines
         }
+        wrong_items = {ln.line_no: exceptions[ln.id][2] for ln in order.lines if ln.id in exceptions}
         uow.billing.record_delivery(shipment.id, now, request.received_by, exceptions)
-        order.record_delivery(delivered, uow.billing.undelivered_shipments(_id(order)) == 0, now)
+        order.record_delivery(delivered, uow.billing.undelivered_shipments(_id(order)) == 0, now, wrong_items)
         settle_order(uow, order, now, actor)
         uow.orders.save(order)
         uow.events.record(
@@ -272,12 +278,14 @@ def deliver_shipment(
 
 @retrying()
 def cancel_order(uow: UnitOfWork, number: str, actor: str = "system") -> OrderSummary:
-    """Cancel what has not shipped; the stock it reserved becomes available again."""
+    """Cancel what has not shipped; the stock it reserved goes to backorders waiting for it, or
+    becomes available again. Backordered units cancelled are recorded as lost sales."""
     with uow:
         order = uow.orders.get(number)
         now = uow.clock.now()
         stock_ids = {ln.line_no: _stock_of(uow, order, ln.line_no) for ln in order.lines if ln.qty_allocated}
         uow.stock.lock_ids(stock_ids.values())
+        record_cancelled_backorders(uow, order, now)  # rolled back with the rest if cancel refuses
         released = order.cancel(now)
         for line_no in sorted(released, key=lambda n: stock_ids[n]):
             uow.stock.unreserve(stock_ids[line_no], released[line_no])
@@ -288,5 +296,7 @@ def cancel_order(uow: UnitOfWork, number: str, actor: str = "system") -> OrderSu
         uow.events.record(
             _event(order, "order.cancelled", now, actor, released={str(n): q for n, q in released.items()})
         )
+        freed = {(order.line(n).product_id, order.line(n).location_id) for n in released}
+        allocate_arrivals(uow, ((p, at) for p, at in freed if at is not None), actor)
         uow.commit()
         return summarise(order)

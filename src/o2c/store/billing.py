@@ -102,21 +102,22 @@ class BillingRepository:
         shipment_id: int,
         delivered_at: datetime,
         received_by: str,
-        exceptions: dict[int, tuple[int, int]],
+        exceptions: dict[int, tuple[int, int, int]],
     ) -> None:
+        """Stamp the shipment delivered; ``exceptions``: order line id → (short, damaged, wrong item)."""
         self._conn.execute(
             update(shipments)
             .where(shipments.c.id == shipment_id)
             .values(status="delivered", delivered_at=delivered_at, received_by=received_by)
         )
-        for order_line_id, (short, damaged) in exceptions.items():
+        for order_line_id, (short, damaged, wrong_item) in exceptions.items():
             self._conn.execute(
                 update(shipment_lines)
                 .where(
                     shipment_lines.c.shipment_id == shipment_id,
                     shipment_lines.c.order_line_id == order_line_id,
                 )
-                .values(qty_short=short, qty_damaged=damaged)
+                .values(qty_short=short, qty_damaged=damaged, qty_wrong_item=wrong_item)
             )
 
     def undelivered_shipments(self, order_id: int) -> int:

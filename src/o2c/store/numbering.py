@@ -23,6 +23,9 @@ class DocumentKind(StrEnum):
     QUOTE = "QT"
     SHIPMENT = "SH"
     INVOICE = "IN"
+    RETURN = "RMA"
+    CREDIT_MEMO = "CM"
+    SERVICE_CASE = "CS"
 
 
 def sequence_name(kind: DocumentKind) -> str:

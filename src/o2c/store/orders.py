@@ -24,6 +24,7 @@ _ORDER_MUTABLE = (
     "invoiced_at",
     "paid_at",
     "cancelled_at",
+    "expedited_at",
 )
 _LINE_MUTABLE = (
     "location_id",
@@ -38,6 +39,7 @@ _LINE_MUTABLE = (
     "qty_shipped",
     "qty_delivered",
     "qty_damaged",
+    "qty_wrong_item",
     "promised_date",
     "shipped_at",
     "delivered_at",
@@ -206,6 +208,7 @@ class OrderRepository:
             invoiced_at=row["invoiced_at"],
             paid_at=row["paid_at"],
             cancelled_at=row["cancelled_at"],
+            expedited_at=row["expedited_at"],
             version=row["version"],
             lines=lines,
         )

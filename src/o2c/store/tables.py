@@ -253,6 +253,7 @@ orders = Table(
     Column("invoiced_at", UTCDateTime, nullable=True),
     Column("paid_at", UTCDateTime, nullable=True),
     Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("expedited_at", UTCDateTime, nullable=True),  # an expedite: a cost-to-serve activity
     CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
     Index("ix_orders_customer_received", "customer_id", "received_at"),
     Index("ix_orders_status", "status"),
@@ -279,6 +280,7 @@ order_lines = Table(
     _qty("qty_delivered"),
     _qty("qty_damaged"),
     _qty("qty_substituted"),
+    _qty("qty_wrong_item"),  # delivered (signed for) but not the ordered product, like qty_damaged
     Column("substitute_for_line_no", Integer, nullable=True),
     _money("unit_price"),
     _money("discount_amount"),
@@ -299,6 +301,7 @@ order_lines = Table(
     CheckConstraint("qty_allocated_at_entry <= qty_ordered", name="entry_le_ordered"),
     CheckConstraint("qty_delivered <= qty_shipped", name="delivered_le_shipped"),
     CheckConstraint("qty_damaged <= qty_delivered", name="damaged_le_delivered"),
+    CheckConstraint("qty_damaged + qty_wrong_item <= qty_delivered", name="exceptions_le_delivered"),
     *_nonneg(
         "qty_allocated_at_entry",
         "qty_pending",
@@ -312,6 +315,7 @@ order_lines = Table(
         "qty_delivered",
         "qty_damaged",
         "qty_substituted",
+        "qty_wrong_item",
     ),
     Index("ix_order_lines_product_location", "product_id", "location_id"),
 )
@@ -343,10 +347,11 @@ shipment_lines = Table(
     Column("quantity", Integer, nullable=False),
     _qty("qty_short"),
     _qty("qty_damaged"),
+    _qty("qty_wrong_item"),
     UniqueConstraint("shipment_id", "order_line_id"),
     CheckConstraint("quantity > 0", name="quantity_pos"),
-    CheckConstraint("qty_short + qty_damaged <= quantity", name="exceptions_le_quantity"),
-    *_nonneg("qty_short", "qty_damaged"),
+    CheckConstraint("qty_short + qty_damaged + qty_wrong_item <= quantity", name="exceptions_le_quantity"),
+    *_nonneg("qty_short", "qty_damaged", "qty_wrong_item"),
 )
 
 invoices = Table(
@@ -363,10 +368,13 @@ invoices = Table(
     _money("subtotal"),
     _money("tax_total"),
     _money("amount_paid"),
+    # Credit memos applied to this invoice (store.after_sale_tables): paid + credited never exceed it.
+    Column("amount_credited", Minor(MONEY_SCALE), nullable=False, server_default="0"),
     Column("paid_at", UTCDateTime, nullable=True),
     CheckConstraint("status IN ('open', 'paid')", name="status"),
     CheckConstraint("amount_paid <= subtotal + tax_total", name="paid_le_total"),
-    *_nonneg("amount_paid"),
+    CheckConstraint("amount_paid + amount_credited <= subtotal + tax_total", name="settled_le_total"),
+    *_nonneg("amount_paid", "amount_credited"),
     Index("ix_invoices_customer_status", "customer_id", "status"),
 )
 
