@@ -1,0 +1,149 @@
+"""The shapes every metric returns: a ratio with its numerator and denominator, a distribution of
+durations, and the slice (period, breakdown, window) a metric is asked for.
+
+Distributions are computed in SQL with window functions available on both databases (``row_number``
+and ``count`` over a partition): each group's count, sum and sum of squares, and the two ranked values
+either side of the median and of the 90th percentile. Python only interpolates between those two
+values, per group — never per order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Float, Select, case, cast, func, select
+
+from o2c.analytics.dimensions import Dimension
+from o2c.analytics.periods import Period, Window
+
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What a metric is asked for: buckets in time, a breakdown, and the window it looks at.
+
+    ``period=None`` gives one bucket (``"all"``) for the whole window; ``by=None`` one member
+    (``"all"``).
+    """
+
+    period: Period | None = Period.MONTH
+    by: Dimension | None = None
+    window: Window = field(default_factory=Window)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A rate as its parts: ``value = numerator / denominator`` (``None`` when nothing was counted)."""
+
+    numerator: int | Decimal
+    denominator: int | Decimal
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return float(Decimal(self.numerator) / Decimal(self.denominator))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+
+
+def ratio(numerator: Any, denominator: Any) -> Ratio:
+    """A ratio from SQL sums (``None`` when no row was summed becomes 0)."""
+    return Ratio(numerator or 0, denominator or 0)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Mean, median, 90th percentile and sample standard deviation of ``count`` durations, in hours.
+
+    Percentiles interpolate linearly between ranked values (``percentile_cont``); the standard deviation
+    is the sample one (n - 1), ``None`` for fewer than two values.
+    """
+
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+    std_dev: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "mean": self.mean,
+            "median": self.median,
+            "p90": self.p90,
+            "std_dev": self.std_dev,
+        }
+
+
+EMPTY = Distribution(0, None, None, None, None)
+
+
+def _hours(seconds: float) -> float:
+    return round(seconds / SECONDS_PER_HOUR, 6)
+
+
+def _between(low: Any, high: Any, remainder: int, steps: int) -> float:
+    low_value = float(low)
+    high_value = float(high) if high is not None else low_value
+    return low_value + (high_value - low_value) * remainder / steps
+
+
+def distribution_of(row: Any) -> Distribution:
+    """A :class:`Distribution` from one row of :func:`distribution_query` (seconds in, hours out)."""
+    n = int(row.n or 0)
+    if n == 0:
+        return EMPTY
+    total, squares = int(row.total), float(row.squares)
+    mean = total / n
+    std_dev = None
+    if n > 1:
+        # Centred sum of squares, from the raw one; clamp the rounding noise of a zero spread.
+        variance = max(squares - total * total / n, 0.0) / (n - 1)
+        std_dev = _hours(math.sqrt(variance))
+    median = _between(row.mid_low, row.mid_high, (n - 1) % 2, 2)
+    p90 = _between(row.p90_low, row.p90_high, (n - 1) * 9 % 10, 10)
+    return Distribution(n, _hours(mean), _hours(median), _hours(p90), std_dev)
+
+
+def distribution_query(source: Select[Any], keys: list[str], value: str = "seconds") -> Select[Any]:
+    """Per group of ``keys``: the count, sum and sum of squares of ``value``, and the ranked values
+    either side of the median and of the 90th percentile (0-based ranks ``⌊(n-1)p⌋`` and the next)."""
+    inner = source.subquery("measured")
+    partition = [inner.c[k] for k in keys]
+    ranked = select(
+        *partition,
+        inner.c[value].label("v"),
+        (func.row_number().over(partition_by=partition, order_by=inner.c[value]) - 1).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
+    mid = (n - 1) // 2
+    p90 = (n - 1) * 9 // 10
+
+    def at(rank: Any) -> Any:
+        return func.max(case((rn == rank, v)))
+
+    return select(
+        *[ranked.c[k] for k in keys],
+        func.max(n).label("n"),
+        func.sum(v).label("total"),
+        func.sum(cast(v, Float) * cast(v, Float)).label("squares"),
+        at(mid).label("mid_low"),
+        at(mid + 1).label("mid_high"),
+        at(p90).label("p90_low"),
+        at(p90 + 1).label("p90_high"),
+    ).group_by(*[ranked.c[k] for k in keys])
+
+
+def run_distributions(
+    conn: Connection, source: Select[Any], keys: list[str]
+) -> dict[tuple[Any, ...], Distribution]:
+    """Execute :func:`distribution_query` and key each :class:`Distribution` by its group."""
+    rows = conn.execute(distribution_query(source, keys)).all()
+    return {tuple(getattr(r, k) for k in keys): distribution_of(r) for r in rows}
