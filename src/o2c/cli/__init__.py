@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
+from o2c.cli.clv import clv_app
 from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
@@ -41,6 +42,7 @@ app.add_typer(receivables_app, name="receivables")
 app.add_typer(backorders_app, name="backorders")
 app.add_typer(supply_app)  # o2c po …, o2c transfer …
 app.add_typer(promising_app)  # o2c atp, o2c promise: top-level commands
+app.add_typer(clv_app, name="clv")
 
 
 @app.callback()
