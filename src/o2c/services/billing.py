@@ -28,11 +28,11 @@ def record_payment(uow: UnitOfWork, request: PaymentRequest, actor: str = "syste
     with uow:
         invoice = uow.billing.invoice(request.invoice, lock=True)
         now = uow.clock.now()
-        new_paid = apply_payment(
-            invoice.number, invoice.status, invoice.total, invoice.amount_paid, request.amount
-        )
+        # Credit memos set against the invoice lower what is left to pay on it.
+        payable = invoice.total - invoice.amount_credited
+        new_paid = apply_payment(invoice.number, invoice.status, payable, invoice.amount_paid, request.amount)
         uow.billing.record_payment(invoice, request.amount, new_paid, now, request.reference)
-        status = InvoiceStatus.PAID if new_paid == invoice.total else InvoiceStatus.OPEN
+        status = InvoiceStatus.PAID if new_paid == payable else InvoiceStatus.OPEN
         uow.events.record(
             Event(
                 "invoice",
@@ -71,11 +71,18 @@ def settle_order(uow: UnitOfWork, order: Order, now: datetime, actor: str) -> bo
 
 
 def receivables_aging(uow: UnitOfWork, as_of: date | None = None) -> list[AgingRow]:
-    """Open receivables per customer in buckets of days past due, as of a date (default: today)."""
+    """Open receivables per customer in buckets of days past due, as of a date (default: today).
+
+    Open amounts are net of payments and of credit memos set against the invoice; credit left on
+    the customer's account (a credit memo on a paid invoice) is a negative amount in ``current``.
+    """
     with uow:
         as_of = as_of or uow.clock.now().date()
         rows: dict[str, dict[str, Decimal]] = {}
         for customer, due, open_amount in uow.billing.open_invoice_rows():
             buckets = rows.setdefault(customer, {b: Decimal("0.00") for b in AGING_BUCKETS})
             buckets[aging_bucket(due, as_of)] += open_amount
+        for customer, credit in uow.billing.unapplied_credit_rows():
+            buckets = rows.setdefault(customer, {b: Decimal("0.00") for b in AGING_BUCKETS})
+            buckets["current"] -= credit
         return [AgingRow(code, buckets) for code, buckets in sorted(rows.items())]

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, literal, select, update
 
 from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
+from o2c.store.returns import unapplied_credit
 from o2c.store.tables import customers, invoice_lines, invoices, payments, shipment_lines, shipments
 
 
@@ -32,6 +33,11 @@ class InvoiceState:
     total: Decimal
     amount_paid: Decimal
     due_date: date
+    amount_credited: Decimal = Decimal("0.00")  # credit memos set against it (store.returns)
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,7 @@ class BillingRepository:
             row["subtotal"] + row["tax_total"],
             row["amount_paid"],
             row["due_date"],
+            row["amount_credited"],
         )
 
     def invoices_of(self, order_id: int) -> list[dict[str, object]]:
@@ -217,7 +224,7 @@ class BillingRepository:
                 "reference": reference,
             },
         )
-        paid = new_paid == invoice.total
+        paid = new_paid + invoice.amount_credited == invoice.total
         self._conn.execute(
             update(invoices)
             .where(invoices.c.id == invoice.id)
@@ -244,9 +251,12 @@ class BillingRepository:
                 func.coalesce(func.sum(invoices.c.subtotal), 0),
                 func.coalesce(func.sum(invoices.c.tax_total), 0),
                 func.coalesce(func.sum(invoices.c.amount_paid), 0),
+                func.coalesce(func.sum(invoices.c.amount_credited), 0),
+                unapplied_credit(literal(customer_id)),
             ).where(invoices.c.customer_id == customer_id, invoices.c.status == InvoiceStatus.OPEN.value)
         ).one()
-        return Decimal(row[0] + row[1] - row[2])
+        # Credit memos net: the credit applied to open invoices, and the credit left on the account.
+        return Decimal(row[0] + row[1] - row[2] - row[3] - row[4])
 
     def open_invoice_rows(self) -> list[tuple[str, date, Decimal]]:
         """``(customer code, due date, open amount)`` of every open invoice, for aging."""
@@ -257,8 +267,17 @@ class BillingRepository:
                 invoices.c.subtotal,
                 invoices.c.tax_total,
                 invoices.c.amount_paid,
+                invoices.c.amount_credited,
             )
             .join(customers, customers.c.id == invoices.c.customer_id)
             .where(invoices.c.status == InvoiceStatus.OPEN.value)
         )
-        return [(r.code, r.due_date, r.subtotal + r.tax_total - r.amount_paid) for r in rows]
+        return [
+            (r.code, r.due_date, r.subtotal + r.tax_total - r.amount_paid - r.amount_credited) for r in rows
+        ]
+
+    def unapplied_credit_rows(self) -> list[tuple[str, Decimal]]:
+        """``(customer code, credit)`` of every customer with credit memos not set against an invoice."""
+        credit = unapplied_credit(customers.c.id).label("credit")
+        rows = self._conn.execute(select(customers.c.code, credit).where(credit > 0))
+        return [(r.code, r.credit) for r in rows]

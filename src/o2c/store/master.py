@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    type_coerce,
 )
 
 from o2c.domain.allocation import StockPosition
@@ -30,6 +31,7 @@ from o2c.domain.errors import NotFound
 from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
 from o2c.store.driver import Prepared
+from o2c.store.returns import unapplied_credit
 from o2c.store.tables import (
     carriers,
     customers,
@@ -130,17 +132,25 @@ _first_ship_to = (
 _ship_to_by_id = select(*_SHIP_TO_COLUMNS).where(ship_tos.c.id == bindparam("id"))
 
 
-# The same sum as BillingRepository.open_receivables, for the customer of the enclosing query.
-_open_receivables = (
+# The same sum as BillingRepository.open_receivables, for the customer of the enclosing query:
+# open invoices less payments and credits applied, less credit left on the account.
+_open_receivables = type_coerce(
     select(
         func.coalesce(
-            func.sum(invoices.c.subtotal + invoices.c.tax_total - invoices.c.amount_paid),
+            func.sum(
+                invoices.c.subtotal
+                + invoices.c.tax_total
+                - invoices.c.amount_paid
+                - invoices.c.amount_credited
+            ),
             0,
             type_=Minor(MONEY_SCALE),
         )
     )
     .where(invoices.c.customer_id == customers.c.id, invoices.c.status == InvoiceStatus.OPEN.value)
     .scalar_subquery()
+    - unapplied_credit(customers.c.id),
+    Minor(MONEY_SCALE),
 )
 
 
