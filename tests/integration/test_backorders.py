@@ -23,8 +23,6 @@ from o2c.services.backorders import (
     allocate_arrivals,
     allocate_backorders,
     open_backorders,
-    record_cancelled_backorders,
-    record_entry_shortfalls,
 )
 from o2c.services.fulfilment import (
     ShipRequest,
@@ -333,21 +331,30 @@ def test_shortfalls_at_entry_and_cancelled_backorders_are_recorded(
 ) -> None:
     add_customer(engine, "CUT", backorder_policy="cancel_remainder")
     receive(uow, world["WIDGET@dc1"], 1)
-    kept = place(uow, "SILVER", ("WIDGET", 4))
-    cut = place(uow, "CUT", ("GADGET", 3))
     before = {kind: len(outcomes(engine, kind)) for kind in ("backordered", "lost", "cancelled")}
-    with uow:
-        for number in (kept, cut):
-            record_entry_shortfalls(uow, uow.orders.get(number), clock.now())
-        uow.commit()
+    kept = place(uow, "SILVER", ("WIDGET", 4))  # 1 allocated, 3 backordered
+    cut = place(uow, "CUT", ("GADGET", 3))  # none on hand: 3 lost
     assert outcomes(engine, "backordered")[before["backordered"] :] == [(kept, 1, 3)]
     assert outcomes(engine, "lost")[before["lost"] :] == [(cut, 1, 3)]
 
-    with uow:  # the customer cancels: the backordered units become a lost sale
-        order = uow.orders.get(kept)
-        record_cancelled_backorders(uow, order, clock.now())
-        uow.commit()
+    cancel_order(uow, kept)  # the customer cancels: the backordered units become a lost sale
     assert outcomes(engine, "cancelled")[before["cancelled"] :] == [(kept, 1, 3)]
+
+
+def test_a_cancellation_gives_the_stock_it_frees_to_waiting_backorders(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    receive(uow, world["WIDGET@dc1"], 5)
+    first = place(uow, "BRONZE", ("WIDGET", 5))
+    waiting = place(uow, "GOLD", ("WIDGET", 3))
+    assert lines_of(engine, waiting)[0]["qty_backordered"] == 3
+
+    cancel_order(uow, first)
+
+    line = lines_of(engine, waiting)[0]
+    assert (line["qty_allocated"], line["qty_backordered"]) == (3, 0)
+    assert stock_level(engine, world["WIDGET@dc1"]) == (5, 3)
+    assert outcomes(engine, "allocated") == [(waiting, 1, 3)]
 
 
 def test_the_command_line_lists_and_allocates_backorders(

@@ -21,7 +21,7 @@ from o2c.domain.clock import ManualClock
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.order import OrderLine
 from o2c.services.ordering import enter_order
-from o2c.services.promising import Promise, PromiseRequest, promise, promise_order_lines, repromise
+from o2c.services.promising import Promise, PromiseRequest, promise, repromise
 from o2c.store.supply_tables import purchase_order_lines
 from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
@@ -177,7 +177,7 @@ def test_o2c_promise_prints_the_answer_as_a_table_or_as_json(
 
 
 def enter(uow: UnitOfWork, *lines: tuple[int, str, int], requested: date | None = None) -> dict[str, Any]:
-    """Enter an order the way order entry will: reserve, promise the lines, store, commit."""
+    """Enter an order as order entry does (reserve and promise the lines), store it, commit."""
     with uow:
         customer = uow.master.customer("C1")
         ship_to = uow.master.ship_to(customer.id, None)
@@ -191,7 +191,7 @@ def enter(uow: UnitOfWork, *lines: tuple[int, str, int], requested: date | None 
             "test",
             requested_date=requested,
         )
-        promised = promise_order_lines(uow, order, ship_to.region, uow.clock.now())
+        promised = order.promised_date
         uow.orders.add(order)
         uow.commit()
     return {

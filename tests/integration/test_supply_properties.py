@@ -7,9 +7,9 @@ shipments on a fresh SQLite database per example. After every step:
   what the order lines hold there; on hand is what was received less what shipped;
 - supply that covers a backorder is allocated to it: no SKU-location has available stock and an open
   backorder at once;
-- the shortfall facts add up: per line, what supply and substitutes filled plus what still waits is
-  what was backordered at entry (less what the customer cancelled); substitute lines add up to the
-  substituted quantity of the line they stand in for.
+- the shortfall facts add up: per line, what was backordered at entry is recorded as such, and equals
+  what supply and substitutes filled, plus what the customer cancelled, plus what still waits;
+  substitute lines add up to the substituted quantity of the line they stand in for.
 
 Then threads placing orders race threads receiving goods on the same SKUs (both databases).
 """
@@ -40,7 +40,7 @@ from sqlalchemy import Engine, insert, select, update
 from o2c.domain.backorders import BackorderRule
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition
-from o2c.services.backorders import AllocationReport, allocate_arrivals, fill_backorders
+from o2c.services.backorders import AllocationReport, fill_backorders
 from o2c.services.fulfilment import (
     ShipRequest,
     cancel_order,
@@ -144,7 +144,7 @@ def check_stock(books: Books, received: dict[int, int]) -> None:
 
 
 def check_shortfalls(books: Books) -> None:
-    """Filled by supply + by substitutes + still waiting = short at entry (less cancelled)."""
+    """Backordered at entry = filled by supply + by substitutes + cancelled + still waiting."""
     _, lines, facts = books
     substitutes: dict[tuple[int, int], int] = defaultdict(int)
     for ln in lines:
@@ -153,8 +153,10 @@ def check_shortfalls(books: Books) -> None:
             substitutes[ln["order_id"], ln["substitute_for_line_no"]] += ln["qty_ordered"]
     for ln in (ln for ln in lines if ln["substitute_for_line_no"] is None):
         short_at_entry = ln["qty_ordered"] - ln["qty_allocated_at_entry"] - ln["qty_lost"]
-        covered = facts[ln["id"], "allocated"] + facts[ln["id"], "substituted"] + ln["qty_backordered"]
-        assert covered == short_at_entry if not ln["qty_cancelled"] else covered <= short_at_entry
+        assert facts[ln["id"], "backordered"] == short_at_entry
+        assert facts[ln["id"], "lost"] == ln["qty_lost"]
+        settled = sum(facts[ln["id"], outcome] for outcome in ("allocated", "substituted", "cancelled"))
+        assert settled + ln["qty_backordered"] == short_at_entry
         assert (
             facts[ln["id"], "substituted"]
             == ln["qty_substituted"]
@@ -206,17 +208,10 @@ class SupplyMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         number = data.draw(st.sampled_from(self.orders), label="order")
-        with self.uow as uow:
-            held = {
-                (ln.product_id, ln.location_id) for ln in uow.orders.get(number).lines if ln.qty_allocated
-            }
         try:
-            cancel_order(self.uow, number)
+            cancel_order(self.uow, number)  # released stock serves waiting backorders
         except IllegalTransition:
             return
-        with self.uow as uow:  # released stock serves waiting backorders (to be wired into cancel_order)
-            allocate_arrivals(uow, [(p, loc) for p, loc in held if loc is not None], "cancellation")
-            uow.commit()
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -250,12 +251,14 @@ def show_order(order: OrderSummary, fmt: Format) -> None:
         "cancelled",
         "shipped",
         "delivered",
+        "substituted",
+        "promised",
         "net",
         title=title,
     )
     for ln in order.lines:
         table.add_row(
-            str(ln.line_no),
+            f"{ln.line_no}" + (f" (for {ln.substitute_for_line_no})" if ln.substitute_for_line_no else ""),
             ln.sku,
             str(ln.ordered),
             str(ln.allocated),
@@ -264,8 +267,15 @@ def show_order(order: OrderSummary, fmt: Format) -> None:
             str(ln.cancelled),
             str(ln.shipped),
             str(ln.delivered),
+            str(ln.substituted),
+            _promised(ln.promised_date, ln.promise_at_risk),
             str(ln.net_amount),
         )
     out.print(table)
     stages = ", ".join(f"{k.removesuffix('_at')} {v:%Y-%m-%d %H:%M}" for k, v in order.stages.items() if v)
-    out.print(f"total {order.total} (tax {order.tax_total}) · {stages}")
+    promised = f" · promised {order.promised_date}" if order.promised_date else ""
+    out.print(f"total {order.total} (tax {order.tax_total}){promised} · {stages}")
+
+
+def _promised(day: date | None, at_risk: bool) -> str:
+    return ("-" if day is None else day.isoformat()) + (" at risk" if at_risk else "")

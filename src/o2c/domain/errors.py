@@ -63,6 +63,12 @@ class Conflict(O2CError):
     http_status = 409
 
 
+class StaleOrder(Conflict):
+    """The order was saved by another transaction since it was read: re-run the use case."""
+
+    code = "stale_order"
+
+
 @dataclass(frozen=True)
 class RowProblem:
     line: int

@@ -171,7 +171,7 @@ def fill_backorders(
     uow.stock.reserve_all(plan.reservations().items())
     order_ids = {number: order_id for order_id, number in order_numbers.items()}
     touched = sorted({order_ids[plan.lines[line_id].order_number] for line_id in plan.line_ids()})
-    fills = [f for oid in touched for f in _apply(uow, repo, order_numbers[oid], plan, rule, actor, now)]
+    fills = [f for oid in touched for f in _apply(uow, order_numbers[oid], plan, rule, actor, now)]
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
     return AllocationReport(rule, tuple(fills))
 
@@ -248,7 +248,6 @@ def _plan(
 
 def _apply(
     uow: UnitOfWork,
-    repo: BackorderRepository,
     number: str,
     plan: _Plan,
     rule: BackorderRule,
@@ -276,9 +275,7 @@ def _apply(
                     number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
                 )
             )
-    if substituted:
-        repo.save_substitutions(order)
-    uow.orders.save(order)
+    uow.orders.save(order)  # adds the substitute lines
     _record(uow, order, rule, allocated, substituted, actor, now)
     return allocated + substituted
 
@@ -349,11 +346,13 @@ def record_entry_shortfalls(uow: UnitOfWork, order: Order, now: datetime) -> Non
     after ``uow.orders.add(order)`` at entry, after ``reserve_stock`` on release of a credit hold.
     """
     assert order.id is not None, "store the order before recording its shortfalls"
-    ShortfallLog(uow.connection).record(
-        Shortfall(order.id, ln.line_no, ln.product_id, ln.location_id, qty, outcome, now)
-        for ln in order.lines
-        for outcome, qty in (("backordered", ln.qty_backordered), ("lost", ln.qty_lost))
-    )
+    short = [ln for ln in order.lines if ln.qty_backordered or ln.qty_lost]
+    if short:  # most orders are served in full: they cost nothing here
+        ShortfallLog(uow.connection).record(
+            Shortfall(order.id, ln.line_no, ln.product_id, ln.location_id, qty, outcome, now)
+            for ln in short
+            for outcome, qty in (("backordered", ln.qty_backordered), ("lost", ln.qty_lost))
+        )
 
 
 def record_cancelled_backorders(

@@ -21,6 +21,7 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy import Table
 
 from o2c.domain.errors import ImportRejected, RowProblem
+from o2c.services.backorders import allocate_arrivals
 from o2c.services.import_rows import (
     FORMATS,
     CustomerRow,
@@ -329,6 +330,8 @@ def _load_stock(batch: _Batch, rows: list[StockRow]) -> Upserted:
         batch.uow.events.record(
             Event("stock", f"{row.sku}@{row.location}", "stock.counted", now, batch.actor, payload)
         )
+    # Counted stock serves the backorders waiting for it, and opens or closes stockout episodes.
+    allocate_arrivals(batch.uow, ((product_ids[r.sku], location_ids[r.location]) for r in rows), batch.actor)
     return Upserted(created, len(rows) - created)
 
 

@@ -7,7 +7,7 @@ nothing; the same key with a different body is an :class:`~o2c.domain.errors.Ide
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -20,6 +20,8 @@ from o2c.domain.credit import passes_credit_check
 from o2c.domain.errors import IdempotencyConflict, NotFound, ValidationFailed
 from o2c.domain.order import Channel, Order, OrderLine, OrderStatus
 from o2c.domain.pricing import PricedLine, price_line
+from o2c.services.backorders import record_entry_shortfalls
+from o2c.services.promising import promise_order_lines
 from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, summarise
 from o2c.store.events import Event
@@ -79,7 +81,7 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
         customer = _ensure_active(terms.customer)
         ship_to = _ensure_ship_to(customer, terms.ship_to, request.ship_to)
         skus = [ln.sku for ln in request.lines]
-        in_stock = uow.master.products_in_stock(skus)
+        in_stock = uow.master.products_in_stock(skus, ship_to.region)
         products = _ensure_active_products(in_stock.products, skus)
         pricing = _price(uow, terms, request.lines, products)
         lines = [
@@ -97,8 +99,10 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
             customer_sent_at=request.customer_sent_at,
             open_receivables=terms.open_receivables,
             locked_stock=in_stock.positions,
+            lead_days=in_stock.lead_days,
         )
         uow.orders.add(order, idempotency_key=request.idempotency_key, request_hash=request.fingerprint())
+        record_entry_shortfalls(uow, order, order.received_at)
         uow.commit()
         return summarise(order)
 
@@ -132,11 +136,16 @@ def enter_order(
     quote_id: int | None = None,
     open_receivables: Decimal | None = None,
     locked_stock: Sequence[StockPosition] | None = None,
+    lead_days: Mapping[int, tuple[int, int | None]] | None = None,
 ) -> Order:
-    """Build the order, run the credit check and reserve stock; the caller stores it and commits.
+    """Build the order, run the credit check, reserve stock and promise delivery dates; the caller
+    stores it, records its shortfalls (:func:`~o2c.services.backorders.record_entry_shortfalls`) and
+    commits.
 
     ``open_receivables`` are the customer's, when the caller has read them already; ``locked_stock``
-    the stock positions of the order's products, when the caller has locked them in this transaction.
+    the stock positions of the order's products, when the caller has locked them in this transaction;
+    ``lead_days`` their locations' lead days to the ship-to (see
+    :func:`~o2c.services.promising.promise_order_lines`).
     """
     now = uow.clock.now()
     order = Order(
@@ -173,6 +182,7 @@ def enter_order(
         open_receivables = uow.billing.open_receivables(customer.id)
     if passes_credit_check(open_receivables, total, customer.credit_limit):
         reserve_stock(uow, order, ship_to.region, actor, now, locked_stock)
+        promise_order_lines(uow, order, ship_to.region, now, lead_days)
     else:
         order.hold_for_credit()
         uow.events.record(

@@ -14,6 +14,7 @@ Built on the daily plans of :mod:`o2c.services.atp` (where demand dates are defi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -185,7 +186,13 @@ def _option(
 # --- promises of an order being entered -----------------------------------------------------------
 
 
-def promise_order_lines(uow: UnitOfWork, order: Order, ship_to_region: str, now: datetime) -> date | None:
+def promise_order_lines(
+    uow: UnitOfWork,
+    order: Order,
+    ship_to_region: str,
+    now: datetime,
+    lead_days: Mapping[int, tuple[int, int | None]] | None = None,
+) -> date | None:
     """Set the promised delivery date of each line of an order just reserved, and of the order.
 
     Parameters
@@ -198,6 +205,10 @@ def promise_order_lines(uow: UnitOfWork, order: Order, ship_to_region: str, now:
         Region of the order's ship-to, which picks each location's lane (service ``ground``).
     now : datetime
         The entry time; its date is day 0.
+    lead_days : Mapping, optional
+        ``{location id: (processing + pick/pack days, transit days or None)}`` to the ship-to's region,
+        when the caller has read them with the stock (order entry): an order reserved in full then
+        needs no read at all.
 
     Returns
     -------
@@ -213,10 +224,12 @@ def promise_order_lines(uow: UnitOfWork, order: Order, ship_to_region: str, now:
     """
     if order.status is OrderStatus.CREDIT_HOLD:
         return None
-    repo = SupplyPlanRepository(uow.connection)
-    sources = {s.id: s for s in repo.locations(ship_to_region)}
     start = now.date()
     backordered = {ln.product_id for ln in order.lines if ln.qty_backordered}
+    if not backordered and lead_days is not None:
+        return _promise_from_stock(order, lead_days, start)
+    repo = SupplyPlanRepository(uow.connection)
+    sources = {s.id: s for s in repo.locations(ship_to_region)}
     plans = (
         daily_plans(repo, backordered, start, DEFAULT_HORIZON, exclude_order_id=order.id)
         if backordered
@@ -227,6 +240,23 @@ def promise_order_lines(uow: UnitOfWork, order: Order, ship_to_region: str, now:
     open_lines = [ln for ln in order.lines if ln.qty_open]
     dates = [ln.promised_date for ln in open_lines if ln.promised_date is not None]
     order.promised_date = max(dates) if open_lines and len(dates) == len(open_lines) else None
+    return order.promised_date
+
+
+def _promise_from_stock(
+    order: Order, lead_days: Mapping[int, tuple[int, int | None]], start: date
+) -> date | None:
+    """Every line reserved in full (or cut): delivered ``handling + transit`` days from today."""
+    requested, latest, undated = order.requested_date, None, False
+    for line in order.lines:
+        handling, transit = lead_days.get(line.location_id or 0, (0, None))
+        if not line.qty_allocated or transit is None:
+            line.promised_date = None
+            undated = undated or line.qty_open > 0
+            continue
+        line.promised_date = _not_before(start + timedelta(days=handling + transit), requested)
+        latest = line.promised_date if latest is None else max(latest, line.promised_date)
+    order.promised_date = None if undated else latest
     return order.promised_date
 
 

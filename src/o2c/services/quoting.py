@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from o2c.domain.order import Channel, OrderLine
 from o2c.domain.quote import ensure_convertible
+from o2c.services.backorders import record_entry_shortfalls
 from o2c.services.ordering import (
     Code,
     OrderLineRequest,
@@ -134,6 +135,7 @@ def convert_quote(
             uow, customer, ship_to, lines, channel, actor, requested_date=requested_date, quote_id=quote.id
         )
         uow.orders.add(order)
+        record_entry_shortfalls(uow, order, now)
         repo.mark_converted(quote.id)
         uow.events.record(
             Event("quote", quote.number, "quote.converted", now, actor, {"order": order.number})

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from o2c.domain.allocation import LineDemand, StockPosition, allocate
+from o2c.domain.allocation import LineDemand, LineReservation, StockPosition, allocate
 from o2c.domain.order import Order
+from o2c.services.backorders import refresh_stockouts
 from o2c.store.events import Event
 from o2c.store.uow import UnitOfWork
 
@@ -32,6 +33,7 @@ def reserve_stock(
     )
     reservations = allocate(demands, positions, order.backorder_policy, ship_to_region)
     uow.stock.reserve_all((r.stock_id, r.allocated) for r in reservations if r.stock_id is not None)
+    refresh_stockouts(uow, _emptied(positions, reservations), now)
     for r in reservations:
         order.apply_reservation(r.line_no, r.location_id, r.allocated, r.backordered, r.lost)
     order.accept()
@@ -55,3 +57,14 @@ def reserve_stock(
             },
         )
     )
+
+
+def _emptied(positions: Sequence[StockPosition], reservations: Sequence[LineReservation]) -> list[int]:
+    """Stock rows this reservation may have left at 0 available: it took their last unit, or a line
+    fell short there. Only those can start a stockout episode, so an order served in full from ample
+    stock runs no statement for them."""
+    left = {pos.stock_id: pos.available for pos in positions}
+    drawn = [(r.stock_id, r) for r in reservations if r.stock_id is not None]
+    for stock_id, r in drawn:
+        left[stock_id] -= r.allocated
+    return sorted({stock_id for stock_id, r in drawn if left[stock_id] <= 0 or r.backordered or r.lost})

@@ -25,6 +25,10 @@ class LineSummary:
     damaged: int
     unit_price: Decimal
     net_amount: Decimal
+    substituted: int  # backordered units an alternate's line filled instead
+    substitute_for_line_no: int | None  # this line is an alternate standing in for that line
+    promised_date: date | None  # delivery date promised for this line (None: not yet promised)
+    promise_at_risk: bool  # supply slipped after the promise was made
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class OrderSummary:
     total: Decimal
     received_at: datetime
     requested_date: date | None
+    promised_date: date | None  # the latest of its open lines' promised dates
     stages: dict[str, datetime | None]
     lines: tuple[LineSummary, ...]
     replayed: bool = False
@@ -74,6 +79,7 @@ def summarise(order: Order, *, replayed: bool = False) -> OrderSummary:
         total=subtotal + tax_total,
         received_at=order.received_at,
         requested_date=order.requested_date,
+        promised_date=order.promised_date,
         stages={name: getattr(order, name) for name in STAGES},
         lines=tuple(
             LineSummary(
@@ -90,6 +96,10 @@ def summarise(order: Order, *, replayed: bool = False) -> OrderSummary:
                 ln.qty_damaged,
                 ln.unit_price,
                 ln.net_amount,
+                ln.qty_substituted,
+                ln.substitute_for_line_no,
+                ln.promised_date,
+                ln.promise_at_risk,
             )
             for ln in order.lines
         ),

@@ -1,5 +1,5 @@
 """Reads and locks of backorder allocation: stock and orders locked in id order, open backorder lines,
-product alternates, and the write of substitute lines.
+and product alternates.
 
 An open backorder line is a line with ``qty_backordered > 0`` of an order that is neither cancelled nor
 on credit hold. Lines are matched to stock of their product at their own location, or anywhere when
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, or_, select, tuple_
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import BackorderLine
-from o2c.domain.order import Order, OrderLine, OrderStatus
+from o2c.domain.order import OrderStatus
 from o2c.store.tables import (
     customers,
     locations,
@@ -129,31 +129,6 @@ _listing = (
     .join(products, products.c.id == order_lines.c.product_id)
     .outerjoin(locations, locations.c.id == order_lines.c.location_id)
     .where(_WAITING, _LIVE)
-)
-_insert_line = insert(order_lines).returning(order_lines.c.id)
-_LINE_COLUMNS = (
-    "line_no",
-    "product_id",
-    "location_id",
-    "qty_ordered",
-    "qty_allocated",
-    "substitute_for_line_no",
-    "unit_price",
-    "discount_amount",
-    "net_amount",
-    "tax_amount",
-    "unit_cost",
-    "promised_date",
-)
-_save_quantities = (
-    update(order_lines)
-    .where(order_lines.c.id == bindparam("b_id"))
-    .values(
-        location_id=bindparam("b_location_id"),
-        qty_allocated=bindparam("b_qty_allocated"),
-        qty_backordered=bindparam("b_qty_backordered"),
-        qty_substituted=bindparam("b_qty_substituted"),
-    )
 )
 
 
@@ -292,38 +267,6 @@ class BackorderRepository:
                 query.order_by(orders.c.received_at, orders.c.number, order_lines.c.line_no)
             )
         ]
-
-    def save_substitutions(self, order: Order) -> None:
-        """Store an order's new substitute lines and the quantities of the lines they stand in for.
-
-        A bridge until ``OrderRepository.save`` inserts new lines and writes ``qty_substituted``: each
-        original line is written in one UPDATE (the balance CHECK holds after every statement), each
-        new line inserted and given its id. ``OrderRepository.save`` afterwards rewrites the same values.
-        """
-        assert order.id is not None
-        new = [ln for ln in order.lines if ln.id is None]
-        originals = {ln.substitute_for_line_no for ln in new}
-        touched = [ln for ln in order.lines if ln.line_no in originals]
-        if touched:
-            self._conn.execute(
-                _save_quantities,
-                [
-                    {
-                        "b_id": ln.id,
-                        "b_location_id": ln.location_id,
-                        "b_qty_allocated": ln.qty_allocated,
-                        "b_qty_backordered": ln.qty_backordered,
-                        "b_qty_substituted": ln.qty_substituted,
-                    }
-                    for ln in touched
-                ],
-            )
-        for line in new:
-            line.id = self._insert(order.id, line)
-
-    def _insert(self, order_id: int, line: OrderLine) -> int:
-        values = {"order_id": order_id, **{name: getattr(line, name) for name in _LINE_COLUMNS}}
-        return int(self._conn.execute(_insert_line, values).scalar_one())
 
 
 __all__ = ["AlternateProduct", "BackorderRepository", "ListedBackorder", "WaitingLine"]

@@ -8,7 +8,7 @@ once per engine and every later call only binds values. The two reads order entr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -32,6 +32,8 @@ from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
 from o2c.store.driver import Prepared
 from o2c.store.returns import unapplied_credit
+from o2c.store.supply_plan import DEFAULT_SERVICE
+from o2c.store.supply_tables import lanes
 from o2c.store.tables import (
     carriers,
     customers,
@@ -96,6 +98,9 @@ class ProductsInStock:
 
     products: dict[str, ProductInfo]
     positions: list[StockPosition]  # in stock id order
+    # By location id: (processing + pick/pack days, transit days of its lane to the ship-to region or
+    # None), so that a line promised from stock needs no other read.
+    lead_days: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
 
 _CUSTOMER_COLUMNS = (
@@ -198,6 +203,18 @@ def _sku_slots(count: int) -> int:
     return 1 << (count - 1).bit_length()
 
 
+# Transit days of the lane from the stock row's location to the order's ship-to region (``region``).
+_transit_days = (
+    select(lanes.c.transit_days)
+    .where(
+        lanes.c.origin_region == locations.c.region,
+        lanes.c.destination_region == bindparam("region"),
+        lanes.c.service == DEFAULT_SERVICE,
+    )
+    .scalar_subquery()
+)
+
+
 @cache
 def _products_in_stock(slots: int) -> Prepared:
     """Products by SKU, one row per stock position, locked in stock id order.
@@ -213,6 +230,8 @@ def _products_in_stock(slots: int) -> Prepared:
             stock.c.location_id,
             locations.c.region,
             (stock.c.on_hand - stock.c.allocated).label("available"),
+            (locations.c.processing_days + locations.c.pick_pack_days).label("handling_days"),
+            _transit_days.label("transit_days"),
         )
         .join_from(products, stock, stock.c.product_id == products.c.id)
         .join(locations, locations.c.id == stock.c.location_id)
@@ -305,8 +324,9 @@ class MasterDataRepository:
         rows = self._conn.execute(_products_by_sku, {"skus": sorted(set(skus))})
         return {r.sku: _product_info(r) for r in rows}
 
-    def products_in_stock(self, skus: Iterable[str]) -> ProductsInStock:
-        """The products of these SKUs and their stock positions, the stock rows locked in id order.
+    def products_in_stock(self, skus: Iterable[str], region: str | None = None) -> ProductsInStock:
+        """The products of these SKUs and their stock positions, the stock rows locked in id order,
+        with the lead days of their locations to ship-to ``region``.
 
         Order entry's one read of what it validates, prices and reserves (an unknown SKU is simply
         absent). The locks are held to the end of the transaction, whether stock is reserved or not.
@@ -315,16 +335,19 @@ class MasterDataRepository:
         if not wanted:
             return ProductsInStock({}, [])
         slots = _sku_slots(len(wanted))
-        params = {f"sku_{i}": wanted[min(i, len(wanted) - 1)] for i in range(slots)}
+        params: dict[str, str | None] = {f"sku_{i}": wanted[min(i, len(wanted) - 1)] for i in range(slots)}
+        params["region"] = region
         products: dict[str, ProductInfo] = {}
         positions: list[StockPosition] = []
+        lead_days: dict[int, tuple[int, int | None]] = {}
         for r in _products_in_stock(slots).rows(self._conn, params):
             if r.sku not in products:
                 products[r.sku] = _product_info(r)
             positions.append(StockPosition(r.stock_id, r.id, r.location_id, r.region, r.available))
+            lead_days[r.location_id] = (r.handling_days, r.transit_days)
         if len(products) < len(wanted):  # stocked nowhere (or unknown): nothing to lock, still a product
             products.update(self.products_by_sku(sku for sku in wanted if sku not in products))
-        return ProductsInStock(products, positions)
+        return ProductsInStock(products, positions, lead_days)
 
     def list_prices(self, price_list_id: int, product_ids: Iterable[int]) -> dict[int, Decimal]:
         rows = self._conn.execute(

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from o2c.domain.errors import Conflict, NotFound
+from o2c.domain.errors import NotFound, StaleOrder
 from o2c.domain.order import BackorderPolicy, Channel, Order, OrderLine, OrderStatus
 from o2c.store.driver import Prepared
 from o2c.store.tables import customers, order_lines, orders, products
@@ -40,7 +40,9 @@ _LINE_MUTABLE = (
     "qty_delivered",
     "qty_damaged",
     "qty_wrong_item",
+    "qty_substituted",
     "promised_date",
+    "promise_at_risk",
     "shipped_at",
     "delivered_at",
 )
@@ -53,6 +55,7 @@ _LINE_FIXED = (
     "net_amount",
     "tax_amount",
     "unit_cost",
+    "substitute_for_line_no",
 )
 
 # What placing an order writes; the other columns take their server defaults.
@@ -81,6 +84,7 @@ _LINE_AT_ENTRY = ("order_id", *_LINE_FIXED, *_LINE_MUTABLE)
 # Prepared (see store.driver): every order placed runs these two.
 _insert_order = Prepared(insert(orders).returning(orders.c.id), column_keys=_ORDER_AT_ENTRY)
 _insert_lines = Prepared(insert(order_lines), column_keys=_LINE_AT_ENTRY)
+_insert_line = insert(order_lines).returning(order_lines.c.id)  # one added later (a substitute)
 _order_by_number = (
     select(orders, customers.c.code.label("customer_code"))
     .join(customers, customers.c.id == orders.c.customer_id)
@@ -160,7 +164,10 @@ class OrderRepository:
         return (row[0], row[1]) if row else None
 
     def save(self, order: Order) -> None:
-        """Write back what actions may change; refuses if someone else saved the order meanwhile."""
+        """Write back what actions may change, and add the lines that are new (substitutes).
+
+        Raises :class:`~o2c.domain.errors.StaleOrder` if someone else saved the order meanwhile.
+        """
         assert order.id is not None
         result = self._conn.execute(
             _save_order,
@@ -171,14 +178,19 @@ class OrderRepository:
             },
         )
         if result.rowcount != 1:
-            raise Conflict(
+            raise StaleOrder(
                 f"order {order.number} was changed by someone else; retry", order_number=order.number
             )
         order.version += 1
+        stored = [ln for ln in order.lines if ln.id is not None]
         self._conn.execute(
             _update_lines,
-            [{"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}} for ln in order.lines],
+            [{"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}} for ln in stored],
         )
+        for line in order.lines:
+            if line.id is None:
+                values = dict(zip(_LINE_AT_ENTRY, (order.id, *_line_values(line)), strict=True))
+                line.id = int(self._conn.execute(_insert_line, values).scalar_one())
 
     def _load(self, row: Any) -> Order:
         lines = [

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from o2c.domain.clock import Clock
+from o2c.domain.errors import StaleOrder
 from o2c.store.billing import BillingRepository
 from o2c.store.events import EventLog
 from o2c.store.master import MasterDataRepository
@@ -63,6 +64,8 @@ class UnitOfWork:
 
 
 def is_retryable(error: BaseException) -> bool:
+    if isinstance(error, StaleOrder):
+        return True
     if not isinstance(error, DBAPIError):
         return False
     sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
@@ -70,7 +73,9 @@ def is_retryable(error: BaseException) -> bool:
 
 
 def retrying(attempts: int = 8) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Re-run a use case from scratch on a deadlock or serialization failure (PostgreSQL)."""
+    """Re-run a use case from scratch on a deadlock or serialization failure (PostgreSQL), or when an
+    order it read was saved by someone else meanwhile (:class:`StaleOrder`): its transaction rolled
+    back, so the next attempt reads everything afresh and decides again."""
 
     def decorate(use_case: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(use_case)
@@ -78,7 +83,7 @@ def retrying(attempts: int = 8) -> Callable[[Callable[P, T]], Callable[P, T]]:
             for attempt in range(attempts):
                 try:
                     return use_case(*args, **kwargs)
-                except DBAPIError as error:
+                except (DBAPIError, StaleOrder) as error:
                     if not is_retryable(error) or attempt == attempts - 1:
                         raise
                     time.sleep(random.uniform(0, 0.005 * 2**attempt))
