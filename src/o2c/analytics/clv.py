@@ -162,7 +162,9 @@ class _Histories:
     def of(cls, x: Floats, tx: Floats, t: Floats, w: Floats | None = None) -> _Histories:
         weights = np.ones_like(x) if w is None else w
         distinct, inverse = np.unique(x, return_inverse=True)
-        return cls(x, tx, t, weights, distinct, np.bincount(inverse.ravel(), weights=weights))
+        return cls(
+            x, tx, t, weights, distinct, np.bincount(inverse.ravel(), weights=weights).astype(np.float64)
+        )
 
 
 def bgnbd_log_likelihood(
