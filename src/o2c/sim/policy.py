@@ -3,7 +3,9 @@
 Per SKU-location, with expected demand ``d`` units/day (coefficient of variation ``cv`` per day),
 the supplier's nominal lead time ``L`` and its spread ``sL`` (standard deviation):
 
-- reorder point ``ROP = d·L + z·√(L·(cv·d)² + d²·sL²)`` (the safety-stock formula of the domain page);
+- each supplier is ordered from once a week, on its own weekday (a periodic review, R = 7 days),
+  so the reorder point covers the protection interval ``P = L + R``:
+  ``ROP = d·P + z·√(P·(cv·d)² + d²·sL²)`` (the safety-stock formula of the domain page);
 - order quantity ``Q = max(d·review_days, 1)``; an order brings the inventory position
   (on hand - allocated - backordered + on order + in transit) back up to ``ROP + Q``.
 """
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from o2c.sim.world import LOCATIONS, World
+
+REVIEW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,8 @@ class ReorderPolicy:
         self.targets: dict[tuple[str, str], Target] = {}
         for sku in world.skus:
             supplier = suppliers[sku.supplier]
-            lead = supplier.lead_days
-            lead_sd = lead * supplier.late_rate  # lateness is what spreads a lead time
+            lead = supplier.lead_days + REVIEW_DAYS
+            lead_sd = supplier.lead_days * supplier.late_rate  # lateness is what spreads a lead time
             cv = 1.5 if sku.erratic else 0.8
             for location, _region in LOCATIONS:
                 d = world.daily_demand[(sku.sku, location)]
