@@ -22,6 +22,7 @@ from o2c.cli.clv import clv_app
 from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
+from o2c.cli.simulate import simulate_app
 from o2c.cli.supply import supply_app
 from o2c.config import Settings
 from o2c.domain.errors import O2CError
@@ -42,6 +43,7 @@ app.add_typer(receivables_app, name="receivables")
 app.add_typer(backorders_app, name="backorders")
 app.add_typer(supply_app)  # o2c po …, o2c transfer …
 app.add_typer(promising_app)  # o2c atp, o2c promise: top-level commands
+app.add_typer(simulate_app)  # o2c simulate
 app.add_typer(clv_app, name="clv")
 
 

@@ -48,6 +48,16 @@ class Position:
         return self.on_hand - self.allocated - self.backordered + self.on_order + self.in_transit
 
 
+def holds_master_data(engine: Engine) -> bool:
+    """Whether any customer or product exists: a simulation starts from an empty database."""
+    with engine.connect() as conn:
+        found = (
+            conn.execute(select(customers.c.id).limit(1)).first()
+            or conn.execute(select(products.c.id).limit(1)).first()
+        )
+    return found is not None
+
+
 def inventory_positions(engine: Engine) -> dict[Key, Position]:
     """Per SKU-location: on hand, allocated, open backorders, open PO quantity and transfers in transit."""
     positions: dict[Key, Position] = {}

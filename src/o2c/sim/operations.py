@@ -18,12 +18,14 @@ from functools import partial
 from sqlalchemy import Engine
 
 from o2c.domain.clock import ManualClock
+from o2c.domain.errors import ValidationFailed
 from o2c.services.importing import ImportReport
 from o2c.sim import entry, outbound, supply
 from o2c.sim.agenda import Agenda, instant, is_workday
 from o2c.sim.config import SimulationConfig
 from o2c.sim.demand import Demand
 from o2c.sim.master_data import load_world
+from o2c.sim.observe import holds_master_data
 from o2c.sim.policy import ReorderPolicy
 from o2c.sim.runtime import Run
 from o2c.sim.world import build_world
@@ -55,6 +57,11 @@ def simulate(
     The database should hold no master data yet (a fresh, migrated database). Same seed and config,
     same facts: every random draw comes from one ``random.Random(seed)``, in a fixed order.
     """
+    if holds_master_data(engine):
+        raise ValidationFailed(
+            "the database already holds customers or products: simulate into a fresh database",
+            field="database",
+        )
     rng = random.Random(seed)
     clock = ManualClock(instant(config.start, 0))
     world = build_world(config, rng)
