@@ -135,6 +135,7 @@ def test_otif_and_perfect_order_by_month(delivered: Engine) -> None:
     assert march.damage_free == Ratio(6, 7)
     assert march.accurately_filled == Ratio(5, 7)
     assert march.accurately_invoiced == Ratio(6, 7)
+    assert march.accurate == Ratio(4, 7)
     assert march.perfect_order_rate == Ratio(1, 7)
     assert march.perfect_order_index == pytest.approx(720 / 2401)
     april = rows["2026-04-01", "all"]  # D8: substituted units count as filled by the substitute line

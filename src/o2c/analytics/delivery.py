@@ -66,6 +66,7 @@ class DeliveryPerformance:
     damage_free: Ratio
     accurately_filled: Ratio
     accurately_invoiced: Ratio
+    accurate: Ratio  # accurately filled and invoiced: the index's documentation component
     perfect_order_rate: Ratio
     perfect_order_index: float | None
 
@@ -174,6 +175,7 @@ def _row(r: Any) -> DeliveryPerformance:
         damage_free=damage_free,
         accurately_filled=ratio(int(r.filled), orders_delivered),
         accurately_invoiced=ratio(int(r.invoiced), orders_delivered),
+        accurate=accurate,
         perfect_order_rate=ratio(int(r.perfect), orders_delivered),
         perfect_order_index=index,
     )

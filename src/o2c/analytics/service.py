@@ -1,0 +1,213 @@
+"""The service scorecard: every service metric of DOMAIN.md for one slice, in one place.
+
+This is the façade reports and other analytics call. Each metric family lives in its own module and
+can be called on its own (customer analytics reads SLA compliance straight from
+:func:`~o2c.analytics.fill.entry_fill`, :func:`~o2c.analytics.delivery.delivery_performance` and
+:func:`~o2c.analytics.cycle_time.cycle_times`); :func:`service_scorecard` runs the families the
+breakdown allows and lines their rows up by period and member. Families a breakdown does not apply to
+(OTIF by SKU: an order has no single SKU) are listed in ``not_available`` rather than guessed.
+
+Metric names in :meth:`ServiceScorecard.as_json` are those of DOMAIN.md in snake_case; every rate
+comes with its numerator and denominator. ``docs/metrics.md`` documents each formula and the stamp
+that places it in a period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from o2c.analytics import cycle_time, delivery, fill, receivables
+from o2c.analytics.backorders import DIMENSIONS as BACKORDER_DIMENSIONS
+from o2c.analytics.backorders import OpenBackorders, open_backorders
+from o2c.analytics.cycle_time import StageTime, cycle_times
+from o2c.analytics.delivery import DeliveryPerformance, OnTimeBasis, delivery_performance
+from o2c.analytics.figures import Distribution, Ratio, Slice
+from o2c.analytics.fill import EntryFill, entry_fill
+from o2c.analytics.receivables import SalesOutstanding, days_sales_outstanding
+
+__all__ = [
+    "Distribution",
+    "OnTimeBasis",
+    "Ratio",
+    "ScorecardRow",
+    "ServiceScorecard",
+    "Slice",
+    "flatten",
+    "service_scorecard",
+]
+
+
+@dataclass
+class ScorecardRow:
+    """Every service metric of one period and member (``None``: no fact to compute it from)."""
+
+    period: str
+    member: str
+    fill: EntryFill | None = None
+    delivery: DeliveryPerformance | None = None
+    stages: dict[str, Distribution] = field(default_factory=dict)
+    sales_outstanding: SalesOutstanding | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"period": self.period, "member": self.member}
+        body.update(_fill_json(self.fill))
+        body.update(_delivery_json(self.delivery))
+        stages = {k: v.as_json() for k, v in self.stages.items() if k != "order_to_cash"}
+        body["order_cycle_time"] = stages
+        to_cash = self.stages.get("order_to_cash")
+        body["order_to_cash"] = to_cash.as_json() if to_cash else None
+        body["days_sales_outstanding"] = _dso_json(self.sales_outstanding)
+        return body
+
+
+@dataclass(frozen=True)
+class ServiceScorecard:
+    """The rows of a scorecard, the open backorders now, and what the breakdown leaves out."""
+
+    spec: Slice
+    as_of: datetime
+    rows: list[ScorecardRow]
+    open_backorders: list[OpenBackorders]
+    not_available: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        window = self.spec.window
+        return {
+            "period": str(self.spec.period) if self.spec.period else "all",
+            "by": str(self.spec.by) if self.spec.by else None,
+            "from": window.start.isoformat() if window.start else None,
+            "to": window.end.isoformat() if window.end else None,
+            "as_of": self.as_of.isoformat(),
+            "rows": [r.as_json() for r in self.rows],
+            "open_backorders": [
+                {
+                    "member": b.member,
+                    "lines": b.lines,
+                    "units": b.units,
+                    "open_backorder_value": b.open_backorder_value,
+                    "average_backorder_age_hours": b.average_backorder_age,
+                }
+                for b in self.open_backorders
+            ],
+            "not_available": self.not_available,
+        }
+
+
+def _ratio(value: Ratio | None) -> dict[str, Any] | None:
+    return value.as_json() if value is not None else None
+
+
+def _fill_json(f: EntryFill | None) -> dict[str, Any]:
+    return {
+        "unit_fill_rate": _ratio(f.unit_fill_rate) if f else None,
+        "line_fill_rate": _ratio(f.line_fill_rate) if f else None,
+        "order_fill_rate": _ratio(f.order_fill_rate) if f else None,
+        "value_fill_rate": _ratio(f.value_fill_rate) if f else None,
+        "stockout_value": {"value": f.stockout_value, "units": f.stockout_units} if f else None,
+        "backorder_rate": _ratio(f.backorder_rate) if f else None,
+    }
+
+
+def _delivery_json(d: DeliveryPerformance | None) -> dict[str, Any]:
+    names = ("on_time", "in_full", "otif", "damage_free", "accurately_filled", "accurately_invoiced")
+    body: dict[str, Any] = {name: _ratio(getattr(d, name)) if d else None for name in names}
+    body["perfect_order_rate"] = _ratio(d.perfect_order_rate) if d else None
+    body["perfect_order_index"] = (
+        {
+            "value": d.perfect_order_index,
+            "components": {
+                "on_time": d.on_time.value,
+                "in_full": d.in_full.value,
+                "damage_free": d.damage_free.value,
+                "accurate": d.accurate.value,
+            },
+        }
+        if d
+        else None
+    )
+    return body
+
+
+def _dso_json(s: SalesOutstanding | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"value": s.dso, "numerator": s.receivables, "denominator": s.sales, "days": s.days}
+
+
+def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """One flat record, for CSV: ``{"otif": {"value": v, "numerator": n}}`` becomes the columns
+    ``otif`` and ``otif_numerator``."""
+    flat: dict[str, Any] = {}
+    for key, value in body.items():
+        name = f"{prefix}_{key}" if prefix else key
+        if key == "value" and prefix:
+            name = prefix
+        if isinstance(value, dict):
+            flat.update(flatten(value, name))
+        elif not isinstance(value, list):
+            flat[name] = value
+    return flat
+
+
+def _rows(
+    fills: Iterable[EntryFill],
+    deliveries: Iterable[DeliveryPerformance],
+    stages: Iterable[StageTime],
+    outstanding: Iterable[SalesOutstanding],
+) -> list[ScorecardRow]:
+    rows: dict[tuple[str, str], ScorecardRow] = {}
+
+    def row(period: str, member: str) -> ScorecardRow:
+        return rows.setdefault((period, member), ScorecardRow(period, member))
+
+    for f in fills:
+        row(f.period, f.member).fill = f
+    for d in deliveries:
+        row(d.period, d.member).delivery = d
+    for s in stages:
+        row(s.period, s.member).stages[s.stage] = s.hours
+    for o in outstanding:
+        if o.sales or o.receivables:
+            row(o.period, o.member).sales_outstanding = o
+    return [rows[k] for k in sorted(rows)]
+
+
+def service_scorecard(
+    conn: Connection, spec: Slice, as_of: datetime, basis: OnTimeBasis = OnTimeBasis.PROMISED
+) -> ServiceScorecard:
+    """Every service metric the breakdown allows, per period and member.
+
+    Parameters
+    ----------
+    conn : Connection
+        Any connection; nothing is written.
+    spec : Slice
+        Period buckets, breakdown and window. Each metric is placed in a period by its own stamp
+        (fill rates by ``received_at``, OTIF by ``delivered_at``, …: see ``docs/metrics.md``).
+    as_of : datetime
+        Now: the instant open backorders are aged at.
+    basis : OnTimeBasis
+        On time against the promised (default) or the requested date.
+    """
+    by = spec.by
+    applies = {
+        "fill rates, stockout value, backorder rate": by is None or by in fill.DIMENSIONS,
+        "on time, in full, OTIF, perfect order": by is None or by in delivery.DIMENSIONS,
+        "order cycle time, order-to-cash": by is None or by in cycle_time.DIMENSIONS,
+        "days sales outstanding": by is None or by in receivables.DIMENSIONS,
+        "open backorders": by is None or by in BACKORDER_DIMENSIONS,
+    }
+    fills = entry_fill(conn, spec) if applies["fill rates, stockout value, backorder rate"] else []
+    deliveries = (
+        delivery_performance(conn, spec, basis) if applies["on time, in full, OTIF, perfect order"] else []
+    )
+    stages = cycle_times(conn, spec) if applies["order cycle time, order-to-cash"] else []
+    outstanding = days_sales_outstanding(conn, spec) if applies["days sales outstanding"] else []
+    backorders = open_backorders(conn, as_of, by) if applies["open backorders"] else []
+    missing = [name for name, ok in applies.items() if not ok]
+    return ServiceScorecard(spec, as_of, _rows(fills, deliveries, stages, outstanding), backorders, missing)
