@@ -125,7 +125,7 @@ def test_an_invoice_credit_carries_the_invoices_tax_rate_and_never_exceeds_what_
     assert invoice_credit(invoice(), Decimal("12.50")) == (Decimal("12.50"), Decimal("1.00"))
     # The last of the invoice takes the rest of its tax, whatever rounding earlier credits did.
     assert invoice_credit(invoice("99.99", "7.99"), Decimal("0.01")) == (Decimal("0.01"), Decimal("0.01"))
-    for amount in ("0", "-1", "100.01"):
+    for amount in ("0", "-1", "100.01", "1.005", "NaN", "Infinity"):
         with pytest.raises(ValidationFailed):
             invoice_credit(invoice(), Decimal(amount))
     with pytest.raises(ValidationFailed, match=r"exceeds the 40\.00"):

@@ -229,8 +229,8 @@ class CreditableInvoice:
 def invoice_credit(invoice: CreditableInvoice, amount: Decimal) -> tuple[Decimal, Decimal]:
     """``(net, tax)`` of a credit of ``amount`` (net of tax) against an invoice: the tax follows the
     invoice's own tax rate; together with earlier credits it never exceeds what the invoice billed."""
-    if amount <= 0:
-        raise ValidationFailed(f"a credit amount must be positive, not {amount}", field="amount")
+    if not amount.is_finite() or amount <= 0 or amount != round_money(amount):
+        raise ValidationFailed(f"a credit amount is a positive amount in cents, not {amount}", field="amount")
     room = invoice.subtotal - invoice.credited_subtotal
     if amount > room:
         raise ValidationFailed(

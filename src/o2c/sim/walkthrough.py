@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition
 from o2c.services.billing import PaymentRequest, receivables_aging, record_payment
+from o2c.services.cases import open_case, resolve_case, respond_to_case
 from o2c.services.fulfilment import (
     DeliverRequest,
     DeliveryException,
@@ -33,6 +34,7 @@ from o2c.services.fulfilment import (
 from o2c.services.importing import load_sample_data
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
 from o2c.services.results import OrderSummary
+from o2c.services.returns import authorise_return, credit_return, receive_return
 from o2c.store.tables import carriers, customers, invoices, orders, products, shipments, stock
 from o2c.store.uow import UnitOfWork
 
@@ -158,6 +160,7 @@ def run_walkthrough(engine: Engine, out: Console) -> None:
         DeliverRequest(received_by="dock 4", exceptions=[DeliveryException(line_no=1, damaged=1)]),
         "carrier",
     )
+    _return_and_case(scene, bumpy.number, cast.ship_complete)
     invoice, amount = scene.invoice_of(bumpy.number)
     scene.later(24 * 50)
     record_payment(
@@ -171,6 +174,21 @@ def run_walkthrough(engine: Engine, out: Console) -> None:
         "[cyan]o2c -d sqlite:///demo.db order events SO-00000001[/cyan], "
         "or import your own data with [cyan]o2c import customers FILE.csv[/cyan] (see README)."
     )
+
+
+def _return_and_case(scene: Scene, number: str, customer: str) -> None:
+    """After sale: the damaged unit comes back (scrapped) and is credited; the complaint is resolved."""
+    rma = authorise_return(scene.uow(), number, {1: 1}, "damaged", "customer-service")
+    case = open_case(
+        scene.uow(), customer, "quality", "one unit arrived damaged", number, "high", "customer-service"
+    )
+    scene.later(3)
+    respond_to_case(scene.uow(), case.number, "customer-service")
+    scene.later(72)
+    receive_return(scene.uow(), rma.number, "scrap", actor="warehouse")
+    memo = credit_return(scene.uow(), rma.number, "finance")
+    resolve_case(scene.uow(), case.number, f"credited {memo.total} ({memo.number})", "customer-service")
+    scene.notes[number] = f"1 damaged: {rma.number} credited ({memo.number}), {case.number}; half paid"
 
 
 def _cast(engine: Engine) -> Cast:
