@@ -6,14 +6,16 @@ Each helper writes one fact with only what the metric reads; services have their
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from o2c.store.after_sale_tables import credit_memos, return_lines, returns, service_cases
-from o2c.store.tables import events, invoice_lines, invoices, order_lines, orders, shipments
+from o2c.store.tables import events, invoice_lines, invoices, order_lines, orders, ship_tos, shipments
+from tests.factories import add_carrier, add_customer, add_product
 
 _numbers = itertools.count(1)
 
@@ -246,3 +248,57 @@ def add_credit_hold_event(engine: Engine, order_number: str, when: datetime) -> 
                 "payload": {},
             },
         )
+
+
+@dataclass
+class World:
+    p1: int
+    p2: int
+
+
+def _ship_to(engine: Engine, customer_id: int) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(select(ship_tos.c.id).where(ship_tos.c.customer_id == customer_id)).scalar_one()
+        )
+
+
+def build_march_world(engine: Engine) -> World:
+    """The fixture of test_customer_analytics_profitability (its docstring has the hand computation)."""
+    p1, p2 = add_product(engine, "P1"), add_product(engine, "P2")
+    ups = add_carrier(engine)
+    a = add_customer(engine, "A", segment="retail")
+    b = add_customer(engine, "B", segment="wholesale")
+    c = add_customer(engine, "C", segment="retail")
+    add_customer(engine, "IDLE", segment="retail")  # no activity: not in the report
+
+    o, _, (l1, l2) = add_order(
+        engine,
+        a,
+        _ship_to(engine, a),
+        at(3, 2),
+        [(p1, 10, "10.00", "6"), (p2, 5, "4.00", "2")],
+        expedited=at(3, 2),
+    )
+    add_shipment(engine, o, ups, at(3, 3), "8.00", delivered=at(3, 5))
+    add_invoice(engine, o, a, at(3, 3), [(l1, 10, "100.00"), (l2, 5, "20.00")])
+    add_credit_memo(engine, a, o, at(3, 10), "10.00")
+    add_case(engine, a, at(3, 12))
+
+    old, _, (l0,) = add_order(engine, b, _ship_to(engine, b), at(2, 20), [(p1, 1, "9.00", "6")])
+    add_shipment(engine, old, ups, at(2, 21), "5.00", delivered=None)
+    add_invoice(engine, old, b, at(2, 21), [(l0, 1, "9.00")])
+    o, _, (l1,) = add_order(engine, b, _ship_to(engine, b), at(3, 5), [(p1, 20, "9.00", "6")])
+    add_shipment(engine, o, ups, at(3, 6), "15.00", delivered=at(3, 8))
+    add_invoice(engine, o, b, at(3, 6), [(l1, 20, "180.00")])
+    rma = add_return(engine, b, o, at(3, 15), (l1, p1, 2), received=at(3, 16), disposition="restock")
+    add_credit_memo(engine, b, o, at(3, 16), "18.00", return_id=rma)
+    _, held, _ = add_order(
+        engine, b, _ship_to(engine, b), at(3, 20), [(p2, 10, "5.00", "2")], status="credit_hold"
+    )
+    add_credit_hold_event(engine, held, at(3, 20))
+
+    o, _, (l1,) = add_order(engine, c, _ship_to(engine, c), at(3, 10), [(p1, 100, "10.00", "6")])
+    add_shipment(engine, o, ups, at(3, 11), "20.00", delivered=at(4, 2))
+    add_invoice(engine, o, c, at(3, 11), [(l1, 100, "1000.00")])
+    return World(p1, p2)

@@ -23,86 +23,25 @@ C (retail): order 03-10, P1 100 @ 10.00 (cost 6), shipped 03-11 (freight 20), de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from o2c.analytics.abc_xyz import Subject, classify
 from o2c.analytics.cost_to_serve import set_activity_rate
 from o2c.analytics.periods import Window
 from o2c.analytics.profitability import customer_profitability, segment_profitability
 from o2c.analytics.segmentation import Zone, pareto, zone_of, zone_split
-from o2c.store.tables import ship_tos
-from tests.factories import add_carrier, add_customer, add_product
-from tests.integration.customer_facts import (
-    add_case,
-    add_credit_hold_event,
-    add_credit_memo,
-    add_invoice,
-    add_order,
-    add_return,
-    add_shipment,
-    at,
-)
+from tests.integration.customer_facts import World, at, build_march_world
 
 MARCH = Window(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 
 
-@dataclass
-class World:
-    p1: int
-    p2: int
-
-
-def _ship_to(engine: Engine, customer_id: int) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(select(ship_tos.c.id).where(ship_tos.c.customer_id == customer_id)).scalar_one()
-        )
-
-
 @pytest.fixture
 def world(engine: Engine) -> World:
-    p1, p2 = add_product(engine, "P1"), add_product(engine, "P2")
-    ups = add_carrier(engine)
-    a = add_customer(engine, "A", segment="retail")
-    b = add_customer(engine, "B", segment="wholesale")
-    c = add_customer(engine, "C", segment="retail")
-    add_customer(engine, "IDLE", segment="retail")  # no activity: not in the report
-
-    o, _, (l1, l2) = add_order(
-        engine,
-        a,
-        _ship_to(engine, a),
-        at(3, 2),
-        [(p1, 10, "10.00", "6"), (p2, 5, "4.00", "2")],
-        expedited=at(3, 2),
-    )
-    add_shipment(engine, o, ups, at(3, 3), "8.00", delivered=at(3, 5))
-    add_invoice(engine, o, a, at(3, 3), [(l1, 10, "100.00"), (l2, 5, "20.00")])
-    add_credit_memo(engine, a, o, at(3, 10), "10.00")
-    add_case(engine, a, at(3, 12))
-
-    old, _, (l0,) = add_order(engine, b, _ship_to(engine, b), at(2, 20), [(p1, 1, "9.00", "6")])
-    add_shipment(engine, old, ups, at(2, 21), "5.00", delivered=None)
-    add_invoice(engine, old, b, at(2, 21), [(l0, 1, "9.00")])
-    o, _, (l1,) = add_order(engine, b, _ship_to(engine, b), at(3, 5), [(p1, 20, "9.00", "6")])
-    add_shipment(engine, o, ups, at(3, 6), "15.00", delivered=at(3, 8))
-    add_invoice(engine, o, b, at(3, 6), [(l1, 20, "180.00")])
-    rma = add_return(engine, b, o, at(3, 15), (l1, p1, 2), received=at(3, 16), disposition="restock")
-    add_credit_memo(engine, b, o, at(3, 16), "18.00", return_id=rma)
-    _, held, _ = add_order(
-        engine, b, _ship_to(engine, b), at(3, 20), [(p2, 10, "5.00", "2")], status="credit_hold"
-    )
-    add_credit_hold_event(engine, held, at(3, 20))
-
-    o, _, (l1,) = add_order(engine, c, _ship_to(engine, c), at(3, 10), [(p1, 100, "10.00", "6")])
-    add_shipment(engine, o, ups, at(3, 11), "20.00", delivered=at(4, 2))
-    add_invoice(engine, o, c, at(3, 11), [(l1, 100, "1000.00")])
-    return World(p1, p2)
+    return build_march_world(engine)
 
 
 def test_profitability_per_customer_matches_the_hand_computation(engine: Engine, world: World) -> None:
@@ -211,3 +150,23 @@ def test_abc_by_revenue_and_xyz_by_weekly_demand(engine: Engine, world: World) -
     # Customer A ordered 120.00 in week 1 only: [120, 0, 0, 0], CV = sqrt(3) = 1.732 -> Z by default.
     assert customers["A"].weekly_cv == pytest.approx(3**0.5)
     assert customers["A"].abc_xyz == "BZ"
+
+
+def test_the_customer_report_filters_after_zoning_and_explains_a_missing_clv(
+    engine: Engine, world: World
+) -> None:
+    from o2c.analytics.customer_report import customer_report
+
+    with engine.connect() as conn:
+        everyone = customer_report(conn, MARCH)
+        danger = customer_report(conn, MARCH, zone=Zone.DANGER)
+        retail = customer_report(conn, MARCH, segment="retail")
+    assert [line.customer.code for line in everyone.lines] == ["A", "B", "C"]
+    assert [line.customer.code for line in danger.lines] == ["B"]  # medians of all three, as above
+    assert [line.customer.code for line in retail.lines] == ["A", "C"]
+    assert danger.lines[0].action.startswith("influence")
+    assert {line.customer.code: line.pareto_rank for line in everyone.lines} == {"C": 1, "B": 2, "A": 3}
+    assert everyone.segments["wholesale"].net_profit == Decimal(-66)  # not filtered
+    # Only B bought twice: Gamma-Gamma needs at least two repeat buyers.
+    assert everyone.clv_note is not None and "Gamma-Gamma" in everyone.clv_note
+    assert all(line.clv is None for line in everyone.lines)

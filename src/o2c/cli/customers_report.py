@@ -1,0 +1,195 @@
+"""``o2c report customers | abc-xyz | service-economics | sla``: the customer analytics reports.
+
+The commands are attached to the shared ``report`` group with :func:`register_customer_reports`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from o2c.analytics.abc_xyz import Subject, classify
+from o2c.analytics.cost_to_serve import parse_rate
+from o2c.analytics.customer_report import CustomerReport, customer_report
+from o2c.analytics.periods import Window
+from o2c.analytics.segmentation import Zone
+from o2c.cli.common import Format, FormatOption, date_option, decimal_option, out, print_json, state_of
+
+FromOption = Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")]
+
+
+def window_of(first: str | None, last: str | None) -> Window:
+    return Window.of_dates(
+        date_option(first, "--from") if first else None, date_option(last, "--to") if last else None
+    )
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _report_json(report: CustomerReport) -> dict[str, Any]:
+    return {
+        "rates": report.rates,
+        "zone_split": {
+            "net_sales": report.split.net_sales,
+            "cost_to_serve": report.split.cost_to_serve,
+            "at_medians": report.split.at_medians,
+        },
+        "customers_active": report.customers,
+        "pareto_vital_few": report.vital_few,
+        "clv_horizon_weeks": report.clv_horizon_weeks,
+        "clv_note": report.clv_note,
+        "customers": [
+            {
+                "customer": line.customer.code,
+                "name": line.customer.name,
+                "segment": line.customer.segment,
+                **line.customer.profit.as_json(),
+                "zone": line.zone,
+                "action": line.action,
+                "pareto_rank": line.pareto_rank,
+                "cumulative_profit_share": line.cumulative_profit_share,
+                "vital_few": line.vital_few,
+                "p_alive": line.p_alive,
+                "expected_purchases": line.expected_purchases,
+                "clv": line.clv,
+            }
+            for line in report.lines
+        ],
+        "segments": {name: p.as_json() for name, p in report.segments.items()},
+    }
+
+
+def _print_report(report: CustomerReport) -> None:
+    table = Table(
+        "customer",
+        "segment",
+        "net sales",
+        "gross profit",
+        "op. contrib.",
+        "cost-to-serve",
+        "net profit",
+        "zone",
+        "rank",
+        "cum. %",
+        "CLV",
+        title="customer profitability",
+    )
+    for line in report.lines:
+        p = line.customer.profit
+        table.add_row(
+            line.customer.code,
+            line.customer.segment,
+            _money(p.net_sales),
+            _money(p.gross_profit),
+            _money(p.operating_profit_contribution),
+            _money(p.cost_to_serve),
+            _money(p.net_profit),
+            str(line.zone),
+            str(line.pareto_rank),
+            f"{100 * line.cumulative_profit_share:.1f}",
+            "-" if line.clv is None else f"{line.clv:,.2f}",
+        )
+    out.print(table)
+    segments = Table("segment", "net sales", "gross profit", "cost-to-serve", "net profit", title="segments")
+    for name, p in report.segments.items():
+        segments.add_row(
+            name, _money(p.net_sales), _money(p.gross_profit), _money(p.cost_to_serve), _money(p.net_profit)
+        )
+    out.print(segments)
+    split = "medians" if report.split.at_medians else "thresholds"
+    out.print(
+        f"zones split at {split}: net sales > {_money(report.split.net_sales)}, "
+        f"cost-to-serve > {_money(report.split.cost_to_serve)}; "
+        f"{report.vital_few} of {report.customers} customers make 80 % of the profit"
+    )
+    if report.clv_note:
+        out.print(report.clv_note)
+
+
+def report_customers(
+    ctx: typer.Context,
+    first: FromOption = None,
+    last: ToOption = None,
+    zone: Annotated[Zone | None, typer.Option(help="Only customers of this zone.")] = None,
+    segment: Annotated[str | None, typer.Option(help="Only customers of this segment.")] = None,
+    rate: Annotated[
+        list[str] | None, typer.Option(help="ACTIVITY=AMOUNT for this report (repeatable).")
+    ] = None,
+    sales_threshold: Annotated[str | None, typer.Option(help="Split zones here, not at the median.")] = None,
+    cost_threshold: Annotated[str | None, typer.Option(help="Split zones here, not at the median.")] = None,
+    clv_weeks: Annotated[float, typer.Option(help="CLV horizon in weeks.")] = 52.0,
+    discount_rate: Annotated[float, typer.Option(help="Annual discount rate of the CLV.")] = 0.10,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Profitability, cost-to-serve, zone, Pareto rank and CLV per customer; totals per segment."""
+    window = window_of(first, last)
+    with state_of(ctx).engine().connect() as conn:
+        report = customer_report(
+            conn,
+            window,
+            rates=dict(parse_rate(r) for r in rate or []),
+            sales_threshold=decimal_option(sales_threshold, "--sales-threshold") if sales_threshold else None,
+            cost_threshold=decimal_option(cost_threshold, "--cost-threshold") if cost_threshold else None,
+            zone=zone,
+            segment=segment,
+            clv_horizon_weeks=clv_weeks,
+            annual_discount_rate=discount_rate,
+        )
+    if fmt is Format.JSON:
+        print_json(_report_json(report))
+    else:
+        _print_report(report)
+
+
+def report_abc_xyz(
+    ctx: typer.Context,
+    subject: Annotated[Subject, typer.Option("--of", help="Classify customers or SKUs.")] = Subject.SKU,
+    first: FromOption = None,
+    last: ToOption = None,
+    a: Annotated[float, typer.Option("--a", help="Cumulative revenue share closing class A.")] = 0.80,
+    b: Annotated[float, typer.Option("--b", help="Cumulative revenue share closing class B.")] = 0.95,
+    x: Annotated[float, typer.Option("--x", help="Weekly demand CV closing class X.")] = 0.5,
+    y: Annotated[float, typer.Option("--y", help="Weekly demand CV closing class Y.")] = 1.0,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """ABC classes by revenue and XYZ classes by the variability of weekly demand."""
+    with state_of(ctx).engine().connect() as conn:
+        items = classify(conn, subject, window_of(first, last), abc=(a, b), xyz=(x, y))
+    if fmt is Format.JSON:
+        print_json(
+            [
+                {
+                    subject.value: i.key,
+                    "revenue": i.revenue,
+                    "abc": i.abc,
+                    "weekly_mean": i.weekly_mean,
+                    "weekly_cv": i.weekly_cv,
+                    "xyz": i.xyz,
+                    "class": i.abc_xyz,
+                }
+                for i in items
+            ]
+        )
+        return
+    table = Table(subject.value, "revenue", "ABC", "weekly mean", "CV", "XYZ", title=f"ABC/XYZ of {subject}s")
+    for i in items:
+        cv = "-" if i.weekly_cv is None else f"{i.weekly_cv:.2f}"
+        table.add_row(i.key, _money(i.revenue), i.abc, f"{i.weekly_mean:,.2f}", cv, i.xyz)
+    out.print(table)
+
+
+def register_customer_reports(report_app: typer.Typer) -> None:
+    """Attach the customer analytics reports to the ``report`` group."""
+    report_app.command("customers")(report_customers)
+    report_app.command("abc-xyz")(report_abc_xyz)
+
+
+# The shared ``report`` group: created here, joined by the service reports (cli/reports.py).
+customer_report_app = typer.Typer(help="Reports over recorded facts.", no_args_is_help=True)
+register_customer_reports(customer_report_app)
