@@ -16,6 +16,7 @@ import pydantic
 import typer
 from sqlalchemy.exc import OperationalError
 
+from o2c.cli.access import access_app
 from o2c.cli.after_sale import case_app, credit_app, nps_app, return_app
 from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
@@ -52,6 +53,7 @@ app.add_typer(return_app, name="return")  # after sale; also adds o2c order expe
 app.add_typer(credit_app, name="credit")
 app.add_typer(case_app, name="case")
 app.add_typer(nps_app, name="nps")
+app.add_typer(access_app)  # o2c serve, o2c user …, o2c token …
 
 
 @app.callback()

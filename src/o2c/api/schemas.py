@@ -1,0 +1,68 @@
+"""Schema pieces every resource shares: bounded dates and instants, codes, pages, event records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+# Dates and instants a business can mean: far-off values would overflow date arithmetic downstream.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def _sane_day(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+def _sane_instant(value: datetime) -> datetime:
+    if not EARLIEST.year <= value.year <= LATEST.year:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sane_day)]
+Instant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
+Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f]+$")]
+Quantity = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(Public, Generic[T]):
+    """One page of a list; ask for the next with ``offset=next_offset`` until it is null."""
+
+    items: list[T]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+def page_of(
+    model: type[Public], items: list[dict[str, Any]], limit: int, offset: int, next_offset: int | None
+) -> Any:
+    return {
+        "items": [model.model_validate(i) for i in items],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": next_offset,
+    }
+
+
+class EventPublic(Public):
+    entity_type: str
+    entity_id: str
+    event_type: str
+    occurred_at: datetime
+    actor: str
+    payload: dict[str, Any]
