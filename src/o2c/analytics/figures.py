@@ -10,7 +10,7 @@ values, per group — never per order.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -147,3 +147,14 @@ def run_distributions(
     """Execute :func:`distribution_query` and key each :class:`Distribution` by its group."""
     rows = conn.execute(distribution_query(source, keys)).all()
     return {tuple(getattr(r, k) for k in keys): distribution_of(r) for r in rows}
+
+
+def as_json(value: Any) -> Any:
+    """A metric row (dataclass of ratios, distributions and plain values) as JSON-ready data."""
+    if isinstance(value, Ratio | Distribution):
+        return value.as_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: as_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return value
