@@ -25,6 +25,7 @@ from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, st
 from o2c.cli.customers_report import customer_report_app
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
+from o2c.cli.reports import register_service_reports
 from o2c.cli.simulate import simulate_app
 from o2c.cli.supply import supply_app
 from o2c.config import Settings
@@ -49,6 +50,7 @@ app.add_typer(promising_app)  # o2c atp, o2c promise: top-level commands
 app.add_typer(simulate_app)  # o2c simulate
 app.add_typer(clv_app, name="clv")
 app.add_typer(customer_report_app, name="report")  # o2c report customers | abc-xyz | …
+register_service_reports(customer_report_app)  # o2c report service | suppliers | carriers | stockouts
 app.add_typer(return_app, name="return")  # after sale; also adds o2c order expedite
 app.add_typer(credit_app, name="credit")
 app.add_typer(case_app, name="case")
