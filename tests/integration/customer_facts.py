@@ -302,3 +302,37 @@ def build_march_world(engine: Engine) -> World:
     add_shipment(engine, o, ups, at(3, 11), "20.00", delivered=at(4, 2))
     add_invoice(engine, o, c, at(3, 11), [(l1, 100, "1000.00")])
     return World(p1, p2)
+
+
+def add_po_receipt(
+    engine: Engine, supplier_id: int, location_id: int, product_id: int, ordered: datetime, received: datetime
+) -> None:
+    """A purchase order created at ``ordered`` and one receipt line of it at ``received``."""
+    from o2c.store.supply_tables import purchase_orders, receipt_lines, receipts
+
+    po = _insert(
+        engine,
+        purchase_orders,
+        {
+            "number": f"PO-T{next(_numbers):06d}",
+            "supplier_id": supplier_id,
+            "location_id": location_id,
+            "status": "closed",
+            "created_at": ordered,
+        },
+    )
+    receipt = _insert(
+        engine,
+        receipts,
+        {
+            "number": f"GR-T{next(_numbers):06d}",
+            "location_id": location_id,
+            "purchase_order_id": po,
+            "received_at": received,
+        },
+    )
+    _insert(
+        engine,
+        receipt_lines,
+        {"receipt_id": receipt, "product_id": product_id, "qty_received": 10, "qty_accepted": 10},
+    )

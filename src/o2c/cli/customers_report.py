@@ -5,6 +5,7 @@ The commands are attached to the shared ``report`` group with :func:`register_cu
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from o2c.analytics.cost_to_serve import parse_rate
 from o2c.analytics.customer_report import CustomerReport, customer_report
 from o2c.analytics.periods import Window
 from o2c.analytics.segmentation import Zone
+from o2c.analytics.service_economics import SERVICE_LEVELS, service_economics, totals_by_level
 from o2c.cli.common import Format, FormatOption, date_option, decimal_option, out, print_json, state_of
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
@@ -184,10 +186,58 @@ def report_abc_xyz(
     out.print(table)
 
 
+def report_service_economics(
+    ctx: typer.Context,
+    first: FromOption = None,
+    last: ToOption = None,
+    holding_rate: Annotated[float, typer.Option(help="Yearly holding cost as a share of unit cost.")] = 0.25,
+    lead_time: Annotated[float, typer.Option(help="Lead time in days when no receipt was recorded.")] = 14.0,
+    sku: Annotated[list[str] | None, typer.Option(help="Only these SKUs (repeatable).")] = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Safety stock and holding cost of cycle service levels 80 % to 99.9 %, per SKU and in total."""
+    with state_of(ctx).engine().connect() as conn:
+        rows = service_economics(
+            conn, window_of(first, last), holding_rate=holding_rate, default_lead_time_days=lead_time
+        )
+    if sku:
+        rows = [r for r in rows if r.sku in set(sku)]
+    totals = totals_by_level(rows)
+    if fmt is Format.JSON:
+        print_json({"skus": [asdict(r) for r in rows], "totals": [asdict(t) for t in totals]})
+        return
+    table = Table("SKU", "d/day", "sd", "LT days", "sd LT", *(f"SS {100 * s:g}%" for s in SERVICE_LEVELS))
+    for r in rows:
+        stocks = [f"{level.safety_stock:,.0f}" for level in r.levels]
+        lead = f"{r.lead_time_days:.1f}" + ("" if r.lead_time_observed else "*")
+        table.add_row(
+            r.sku, f"{r.demand_per_day:.2f}", f"{r.demand_sd:.2f}", lead, f"{r.lead_time_sd:.1f}", *stocks
+        )
+    out.print(table)
+    cost = Table(
+        "service level", "z", "safety stock (units)", "holding cost / year", "cost of the last point"
+    )
+    for i, t in enumerate(totals):
+        step = ""
+        if i:
+            points = 100 * (t.service_level - totals[i - 1].service_level)
+            step = f"{(t.holding_cost - totals[i - 1].holding_cost) / points:,.2f}"
+        cost.add_row(
+            f"{100 * t.service_level:g} %",
+            f"{t.z:.3f}",
+            f"{t.safety_stock:,.0f}",
+            f"{t.holding_cost:,.2f}",
+            step,
+        )
+    out.print(cost)
+    out.print("* lead time of all receipts (no receipt of this SKU in the period)")
+
+
 def register_customer_reports(report_app: typer.Typer) -> None:
     """Attach the customer analytics reports to the ``report`` group."""
     report_app.command("customers")(report_customers)
     report_app.command("abc-xyz")(report_abc_xyz)
+    report_app.command("service-economics")(report_service_economics)
 
 
 # The shared ``report`` group: created here, joined by the service reports (cli/reports.py).
