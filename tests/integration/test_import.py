@@ -366,7 +366,8 @@ def test_stock_of_an_unknown_sku_or_location_imports_no_row_at_all(uow: UnitOfWo
 def test_missing_and_unknown_columns_are_one_problem_on_the_header_line(uow: UnitOfWork) -> None:
     problems = rejected(uow, K.LOCATIONS, "code,name,zone\nDC1,Newark,east\n")
 
-    assert problems == [(1, "missing column(s): region; unknown column(s): zone (expected code,name,region)")]
+    expected = "code,name,region,processing_days,pick_pack_days"
+    assert problems == [(1, f"missing column(s): region; unknown column(s): zone (expected {expected})")]
 
 
 def test_an_empty_file_is_rejected(uow: UnitOfWork) -> None:

@@ -21,7 +21,8 @@ from o2c.domain.clock import ManualClock
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.order import OrderLine
 from o2c.services.ordering import enter_order
-from o2c.services.promising import Promise, PromiseRequest, promise, repromise
+from o2c.services.promising import Promise, PromiseRequest, promise
+from o2c.services.repromising import repromise
 from o2c.store.supply_tables import purchase_order_lines
 from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork

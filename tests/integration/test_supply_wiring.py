@@ -1,4 +1,5 @@
-"""Supply facts recorded by the core use cases: promises at entry, shortfalls, stockouts, arrivals.
+"""Supply facts recorded by the core use cases: promises at entry and on quotes, shortfalls, stockouts,
+arrivals.
 
 Order entry, credit release, quote conversion, cancellation and stock counts each leave the facts of
 issue 3 behind them without the caller asking. Day 0 is the test clock's date (Monday 2026-03-02); DC1
@@ -20,7 +21,7 @@ from o2c.domain.order import Order
 from o2c.services.fulfilment import cancel_order, release_credit_hold, release_order
 from o2c.services.importing import ImportKind, import_csv
 from o2c.services.ordering import OrderLineRequest, get_order
-from o2c.services.quoting import QuoteRequest, convert_quote, create_quote
+from o2c.services.quoting import QuoteRequest, convert_quote, create_quote, get_quote
 from o2c.store.supply_tables import stockout_episodes
 from o2c.store.tables import order_lines, orders
 from o2c.store.uow import UnitOfWork, retrying
@@ -187,3 +188,44 @@ def test_saving_an_order_someone_else_saved_meanwhile_is_stale_and_a_retried_use
     assert postpone(stale) == stale.version + 2  # released once by the other, then postponed
     assert reads == [stale.version, stale.version + 1]  # the stale attempt, then a fresh read
     assert get_order(uow, number).promised_date == day(20)
+
+
+def test_a_quote_promises_each_line_and_the_whole_by_its_latest_line_reserving_nothing(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    add_purchase_order(engine, world["DC1"], (world["P2"], 10, day(5), 0))
+    request = QuoteRequest(
+        customer="C1",
+        lines=[
+            OrderLineRequest(sku="P1", quantity=6),  # on hand: delivered day 4
+            OrderLineRequest(sku="P1", quantity=6),  # 4 left on hand, no receipt: not covered
+            OrderLineRequest(sku="P2", quantity=10),  # the receipt of day 5: delivered day 9
+        ],
+    )
+
+    quote = create_quote(uow, request)
+
+    assert quote.line_promises == (day(4), None, day(9))
+    assert quote.promised_date is None  # a line has no date: neither has the quote
+    assert get_quote(uow, quote.number).line_promises == (day(4), None, day(9))
+    assert stock_level(engine, world["P1@DC1"]) == (10, 0)
+
+    covered = create_quote(uow, request.model_copy(update={"lines": request.lines[::2]}))
+    assert (covered.line_promises, covered.promised_date) == ((day(4), day(9)), day(9))
+    later = create_quote(
+        uow, request.model_copy(update={"lines": request.lines[:1], "requested_date": day(12)})
+    )
+    assert later.promised_date == day(12)  # never before the date the customer asked for
+
+
+def test_locations_import_their_lead_times_and_promises_use_them(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    rows = "code,name,region,processing_days,pick_pack_days\nDC1,Main,east,0,3\n"
+    import_csv(uow, ImportKind.LOCATIONS, io.StringIO(rows))
+
+    number = place(uow, "C1", ("P1", 1))
+
+    assert promised(engine, number) == (day(5), [day(5)])  # 0 + 3 handling, 2 transit
+    import_csv(uow, ImportKind.LOCATIONS, io.StringIO("code,name,region\nDC1,Main,east\n"))  # kept
+    assert promised(engine, place(uow, "C1", ("P1", 1))) == (day(5), [day(5)])

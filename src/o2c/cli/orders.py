@@ -190,12 +190,14 @@ def quote_create(
     if fmt is Format.JSON:
         print_json(quote)
         return
-    table = Table("sku", "quantity", "unit price", "net", title=f"quote {quote.number} for {quote.customer}")
-    for sku, qty, price, net in quote.lines:
-        table.add_row(sku, str(qty), str(price), str(net))
+    title = f"quote {quote.number} for {quote.customer}"
+    table = Table("sku", "quantity", "unit price", "net", "promised", title=title)
+    for (sku, qty, price, net), day in zip(quote.lines, quote.line_promises, strict=True):
+        table.add_row(sku, str(qty), str(price), str(net), _promised(day, False))
     out.print(table)
     out.print(
-        f"total {quote.total} (tax {quote.tax_total}), valid until {quote.valid_until:%Y-%m-%d %H:%M} UTC"
+        f"total {quote.total} (tax {quote.tax_total}), valid until {quote.valid_until:%Y-%m-%d %H:%M} UTC,"
+        f" delivery {_promised(quote.promised_date, False)}"
     )
 
 

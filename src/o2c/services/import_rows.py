@@ -251,8 +251,11 @@ class RowFormat(Generic[R]):
 
 
 def parse_location(f: Fields) -> MasterRow:
+    """A location; ``processing_days`` and ``pick_pack_days`` (lead times of a promise) when given."""
     code = f.text("code", CODE)
-    return MasterRow(f.line, code, {"name": f.text("name", NAME), "region": f.text("region", CODE)})
+    lead_times = {name: f.optional_integer(name, 0, MAX_DAYS) for name in ("processing_days", "pick_pack_days")}
+    values = {"name": f.text("name", NAME), "region": f.text("region", CODE), **_given(lead_times)}
+    return MasterRow(f.line, code, values)
 
 
 def parse_lane(f: Fields) -> MasterRow:
@@ -374,7 +377,9 @@ _CUSTOMER_TERMS = ("tier", "credit_limit", "payment_terms_days", "allow_substitu
 _SHIP_TO = ("ship_to_code", "ship_to_name", "ship_to_address", "ship_to_region")
 
 FORMATS: dict[ImportKind, RowFormat[Any]] = {
-    ImportKind.LOCATIONS: RowFormat(("code", "name", "region"), (), parse_location),
+    ImportKind.LOCATIONS: RowFormat(
+        ("code", "name", "region"), ("processing_days", "pick_pack_days"), parse_location
+    ),
     ImportKind.LANES: RowFormat(
         ("origin_region", "destination_region", "transit_days"), ("service",), parse_lane
     ),

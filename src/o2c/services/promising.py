@@ -1,4 +1,4 @@
-"""Delivery-date promises from available-to-promise, and proactive re-promising when supply slips.
+"""Delivery-date promises from available-to-promise: for a quantity, an order being entered, a quote.
 
 Built on the daily plans of :mod:`o2c.services.atp` (where demand dates are defined).
 
@@ -6,22 +6,21 @@ Built on the daily plans of :mod:`o2c.services.atp` (where demand dates are defi
   location's lane to the ship-to's region for the carrier service. A location without such a lane is
   refused, with the reason; a quantity the horizon does not cover gets no date: never a date that
   supply does not cover.
-- **Re-promise.** Supply of a SKU-location is handed out to its backordered lines in the order of their
-  claims: promised lines by demand date (then order received, line), then unpromised ones. A promised
-  line whose new delivery date is later gets it, is flagged at risk, and is recorded as an
-  ``order_line.repromised`` event; a line the horizon no longer covers loses its date.
+- **Lines of an order or a quote** are promised in line order, each seeing the ones before as demand.
+
+Re-promising when supply slips is :mod:`o2c.services.repromising`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from o2c.domain.atp import cumulative_atp, earliest_period
+from o2c.domain.atp import earliest_period
 from o2c.domain.errors import NotFound, ValidationFailed
 from o2c.domain.order import Order, OrderLine, OrderStatus
 from o2c.services.atp import (
@@ -29,16 +28,12 @@ from o2c.services.atp import (
     DailyPlan,
     SourcePromise,
     daily_plans,
-    demand_date,
     ship_and_delivery,
     source_promise,
     split_quantity,
 )
-from o2c.store.events import Event
 from o2c.store.supply_plan import (
     DEFAULT_SERVICE,
-    BackorderedLine,
-    LinePromise,
     SourcingLocation,
     SupplyPlanRepository,
 )
@@ -127,13 +122,7 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
         start = uow.clock.now().date()
         plans = daily_plans(repo, [product_id], start, request.horizon_days)
     candidates = [(sources[at], plan) for (_, at), plan in sorted(plans.items())]
-    options = tuple(_option(s, p, request.quantity, request.service, region) for s, p in candidates)
-    best = min((o for o in options if o.quantity == request.quantity), key=_earliest, default=None)
-    parts = (
-        (best,)
-        if best
-        else split_quantity([(s, p) for s, p in candidates if s.transit_days is not None], request.quantity)
-    )
+    options, parts = _cover(candidates, request.quantity, request.service, region)
     coverable = sum(o.quantity for o in options) if not parts else request.quantity
     return Promise(
         request.sku,
@@ -150,6 +139,51 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
         options,
         max(request.quantity - coverable, 0),
     )
+
+
+def _cover(
+    candidates: Sequence[tuple[SourcingLocation, DailyPlan]], quantity: int, service: str, region: str
+) -> tuple[tuple[SourcePromise, ...], tuple[SourcePromise, ...]]:
+    """``(options, parts)``: what each location can promise alone, and the promise: the earliest
+    single location covering ``quantity``, else a split, else ``()``."""
+    options = tuple(_option(s, p, quantity, service, region) for s, p in candidates)
+    best = min((o for o in options if o.quantity == quantity), key=_earliest, default=None)
+    if best:
+        return options, (best,)
+    return options, split_quantity([(s, p) for s, p in candidates if s.transit_days is not None], quantity)
+
+
+def promise_quantities(
+    uow: UnitOfWork,
+    region: str,
+    wanted: Sequence[tuple[int, int]],
+    requested: date | None,
+    now: datetime,
+) -> list[date | None]:
+    """Delivery dates for ``(product id, quantity)`` pairs to ``region``, as a quote promises them.
+
+    Each pair is promised as :func:`promise` promises a quantity (one location, else a split), and then
+    counted as demand on the days its parts are taken, so a later pair of the same SKU gets what is
+    left. Nothing is reserved. Never earlier than ``requested``; None where the horizon does not cover.
+    """
+    repo = SupplyPlanRepository(uow.connection)
+    sources = {s.id: s for s in repo.locations(region)}
+    start = now.date()
+    plans = daily_plans(repo, {p for p, _ in wanted}, start, DEFAULT_HORIZON)
+    promised: list[date | None] = []
+    for product_id, quantity in wanted:
+        here = {
+            sources[at].code: (sources[at], plan)
+            for (p, at), plan in sorted(plans.items())
+            if p == product_id
+        }
+        _, parts = _cover(list(here.values()), quantity, DEFAULT_SERVICE, region)
+        for part in parts:
+            assert part.available_date is not None
+            here[part.location][1].add_demand(part.available_date, part.quantity)
+        dates = [part.delivery_date for part in parts if part.delivery_date]
+        promised.append(not_before(max(dates), requested) if parts and dates else None)
+    return promised
 
 
 def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[str, str, int]:
@@ -254,7 +288,7 @@ def _promise_from_stock(
             line.promised_date = None
             undated = undated or line.qty_open > 0
             continue
-        line.promised_date = _not_before(start + timedelta(days=handling + transit), requested)
+        line.promised_date = not_before(start + timedelta(days=handling + transit), requested)
         latest = line.promised_date if latest is None else max(latest, line.promised_date)
     order.promised_date = None if undated else latest
     return order.promised_date
@@ -271,7 +305,7 @@ def _promise_line(
         source = sources.get(line.location_id) if line.location_id is not None else None
         if not line.qty_allocated or source is None or source.transit_days is None:
             return None
-        return _not_before(ship_and_delivery(start, source)[1], requested)
+        return not_before(ship_and_delivery(start, source)[1], requested)
     if line.location_id is None:
         line.location_id = _best_location(line, sources, plans, start)
         if line.location_id is None:
@@ -282,14 +316,14 @@ def _promise_line(
     if period is None or source.transit_days is None:
         plan.add_demand(start, line.qty_backordered)  # unpromised: owed now
         return None
-    delivery = _not_before(ship_and_delivery(plan.day(period), source)[1], requested)
+    delivery = not_before(ship_and_delivery(plan.day(period), source)[1], requested)
     plan.add_demand(
         delivery - timedelta(days=source.handling_days + source.transit_days), line.qty_backordered
     )
     return delivery
 
 
-def _not_before(delivery: date, requested: date | None) -> date:
+def not_before(delivery: date, requested: date | None) -> date:
     return max(delivery, requested) if requested else delivery
 
 
@@ -310,99 +344,3 @@ def _best_location(
             candidate = (ship_and_delivery(plan.day(period), source)[1], at)
             best = candidate if best is None else min(best, candidate)
     return best[1] if best else None
-
-
-# --- proactive re-promising -------------------------------------------------------------------------
-
-
-def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
-    """Re-promise the open backordered lines of one SKU-location after its supply changed.
-
-    Parameters
-    ----------
-    uow : UnitOfWork
-        The caller's open unit of work (no commit here). Load orders after calling this, not before:
-        it bumps the version of every order it re-dates.
-    product_id, location_id : int
-        The SKU-location whose supply (a purchase-order line, a transfer) changed.
-    actor : str
-        Who changed it, for the event log.
-
-    Returns
-    -------
-    list[str]
-        The numbers of the orders with a line flagged at risk, sorted.
-
-    Notes
-    -----
-    Available now plus receipts by day give the running supply ``S(t)``
-    (:func:`o2c.domain.atp.cumulative_atp` with no orders). Lines are taken in claim order (promised
-    lines by demand date, then order received and line number; unpromised lines last) and the k-th
-    gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
-    new date is later gets it (none when the horizon no longer covers it), ``promise_at_risk``, and an
-    ``order_line.repromised`` event with the old and new dates; an earlier date is left as it was. An
-    unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
-    order's promised date becomes its latest line's. A line with no lane keeps its date.
-    """
-    repo = SupplyPlanRepository(uow.connection)
-    now = uow.clock.now()
-    start = now.date()
-    lines = sorted(repo.backordered_lines(product_id, location_id), key=lambda ln: _claim(ln, start))
-    latest = max((_claim(ln, start)[1] for ln in lines), default=start)
-    days = max(DEFAULT_HORIZON, (latest - start).days + 1)
-    plan = daily_plans(repo, [product_id], start, days, location_id=location_id).get(
-        (product_id, location_id)
-    )
-    plan = plan or DailyPlan.of(None, start, days)
-    supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
-    changes: list[LinePromise] = []
-    at_risk: set[str] = set()
-    needed = 0
-    for line in lines:
-        needed += line.quantity
-        if line.transit_days is None:
-            continue
-        period = earliest_period(supply, needed)
-        new = None if period is None else plan.day(period) + timedelta(days=_lead(line))
-        if line.promised_date is None and new is not None:
-            new = _not_before(new, line.requested_date)
-            changes.append(LinePromise(line.line_id, new, at_risk=False))
-            _record(uow, line, "order_line.promised", None, new, now, actor)
-        elif line.promised_date is not None and (new is None or new > line.promised_date):
-            changes.append(LinePromise(line.line_id, new, at_risk=True))
-            at_risk.add(line.order_number)
-            _record(uow, line, "order_line.repromised", line.promised_date, new, now, actor)
-    repo.set_line_promises(changes)
-    changed = {c.line_id for c in changes}
-    repo.refresh_order_promises(ln.order_id for ln in lines if ln.line_id in changed)
-    return sorted(at_risk)
-
-
-def _lead(line: BackorderedLine) -> int:
-    return line.handling_days + (line.transit_days or 0)
-
-
-def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
-    """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within."""
-    unpromised = line.promised_date is None
-    due = start if unpromised else demand_date(line.promised_date, _lead(line), start)
-    return unpromised, due, line.order_received_at, line.order_number, line.line_no
-
-
-def _record(
-    uow: UnitOfWork,
-    line: BackorderedLine,
-    kind: str,
-    old: date | None,
-    new: date | None,
-    now: datetime,
-    actor: str,
-) -> None:
-    payload = {
-        "line_no": line.line_no,
-        "sku": line.sku,
-        "quantity": line.quantity,
-        "old_date": old.isoformat() if old else None,
-        "new_date": new.isoformat() if new else None,
-    }
-    uow.events.record(Event("order", line.order_number, kind, now, actor, payload))

@@ -31,7 +31,7 @@ from o2c.domain.inbound import (
     max_receivable,
 )
 from o2c.services.backorders import allocate_arrivals
-from o2c.services.promising import repromise
+from o2c.services.repromising import repromise
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository, ReceiptLineDraft
 from o2c.store.master import ProductInfo

@@ -1,4 +1,8 @@
-"""Quotes: price a basket for a customer with a validity date, then convert it into an order.
+"""Quotes: price a basket for a customer with a validity date and promised delivery dates, then
+convert it into an order.
+
+A quote promises each line a delivery date from available-to-promise, as a promise does (nothing is
+reserved until the order), and as a whole the latest of them.
 
 An order from a quote keeps the quote's prices, even if the price list changed since: that is
 what the customer was promised until the quote expires.
@@ -25,6 +29,7 @@ from o2c.services.ordering import (
     enter_order,
     price_quote_line,
 )
+from o2c.services.promising import promise_quantities
 from o2c.services.results import OrderSummary, summarise
 from o2c.store.events import Event
 from o2c.store.numbering import DocumentKind
@@ -39,6 +44,7 @@ class QuoteRequest(BaseModel):
     ship_to: Code | None = None
     lines: Annotated[list[OrderLineRequest], Field(min_length=1, max_length=1000)]
     valid_days: Annotated[int, Field(ge=1, le=365)] = 30
+    requested_date: date | None = None  # no delivery is promised before it
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class QuoteSummary:
     subtotal: Decimal
     tax_total: Decimal
     lines: tuple[tuple[str, int, Decimal, Decimal], ...]  # sku, quantity, unit price, net amount
+    promised_date: date | None = None  # delivery of the whole quote: its latest line's
+    line_promises: tuple[date | None, ...] = ()  # per line, in line order (None: supply does not cover)
 
     @property
     def total(self) -> Decimal:
@@ -67,6 +75,8 @@ def _summary(quote: Quote) -> QuoteSummary:
         quote.subtotal,
         quote.tax_total,
         tuple((ln.sku, ln.priced.quantity, ln.priced.unit_price, ln.priced.net_amount) for ln in quote.lines),
+        quote.promised_date,
+        tuple(ln.promised_date for ln in quote.lines),
     )
 
 
@@ -88,9 +98,12 @@ def create_quote(uow: UnitOfWork, request: QuoteRequest, actor: str = "system") 
             for ln in request.lines
         ]
         now = uow.clock.now()
+        wanted = [(product_id, line.quantity) for product_id, line in priced]
+        promised = promise_quantities(uow, ship_to.region, wanted, request.requested_date, now)
         number = uow.next_number(DocumentKind.QUOTE)
         repo = QuoteRepository(uow.connection)
-        repo.add(number, customer.id, ship_to.id, now, now + timedelta(days=request.valid_days), priced)
+        valid_until = now + timedelta(days=request.valid_days)
+        repo.add(number, customer.id, ship_to.id, now, valid_until, priced, promised)
         uow.events.record(Event("quote", number, "quote.created", now, actor, {"customer": customer.code}))
         quote = repo.get(number)
         uow.commit()

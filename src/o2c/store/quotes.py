@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, insert, select, update
@@ -20,6 +20,7 @@ class QuoteLine:
     product_id: int
     sku: str
     priced: PricedLine
+    promised_date: date | None = None  # delivery date promised when quoted (None: not covered)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Quote:
     created_at: datetime
     valid_until: datetime
     lines: tuple[QuoteLine, ...]
+    promised_date: date | None = None  # the latest line's (None: a line has none)
 
     @property
     def subtotal(self) -> Decimal:
@@ -54,7 +56,11 @@ class QuoteRepository:
         created_at: datetime,
         valid_until: datetime,
         lines: list[tuple[int, PricedLine]],
+        promised: list[date | None] | None = None,
     ) -> int:
+        """Store a quote; ``promised`` are its lines' promised delivery dates, the quote's the latest
+        (None when a line has none)."""
+        dates = promised if promised is not None else [None] * len(lines)
         quote_id: int = self._conn.execute(
             insert(quotes).returning(quotes.c.id),
             {
@@ -66,6 +72,7 @@ class QuoteRepository:
                 "valid_until": valid_until,
                 "subtotal": sum((p.net_amount for _, p in lines), Decimal("0.00")),
                 "tax_total": sum((p.tax_amount for _, p in lines), Decimal("0.00")),
+                "promised_date": None if None in dates else max(d for d in dates if d is not None),
             },
         ).scalar_one()
         self._conn.execute(
@@ -80,8 +87,9 @@ class QuoteRepository:
                     "discount_amount": p.discount_amount,
                     "net_amount": p.net_amount,
                     "tax_amount": p.tax_amount,
+                    "promised_date": day,
                 }
-                for i, (product_id, p) in enumerate(lines, 1)
+                for i, ((product_id, p), day) in enumerate(zip(lines, dates, strict=True), 1)
             ],
         )
         return quote_id
@@ -102,6 +110,7 @@ class QuoteRepository:
                 r.product_id,
                 r.sku,
                 PricedLine(r.quantity, r.unit_price, r.discount_amount, r.net_amount, r.tax_amount),
+                r.promised_date,
             )
             for r in self._conn.execute(
                 select(quote_lines, products.c.sku)
@@ -119,6 +128,7 @@ class QuoteRepository:
             row["created_at"],
             row["valid_until"],
             lines,
+            row["promised_date"],
         )
 
     def mark_converted(self, quote_id: int) -> None:

@@ -191,6 +191,7 @@ quotes = Table(
     Column("valid_until", UTCDateTime, nullable=False),
     _money("subtotal"),
     _money("tax_total"),
+    Column("promised_date", Date, nullable=True),  # the latest of its lines' (None: one has none)
     CheckConstraint("status IN ('open', 'converted', 'cancelled')", name="status"),
 )
 
@@ -206,6 +207,7 @@ quote_lines = Table(
     _money("discount_amount"),
     _money("net_amount"),
     _money("tax_amount"),
+    Column("promised_date", Date, nullable=True),  # delivery date the quote promises (None: not covered)
     UniqueConstraint("quote_id", "line_no"),
     CheckConstraint("quantity > 0", name="quantity_pos"),
 )

@@ -1,0 +1,112 @@
+"""Proactive re-promising: when a purchase-order line or a transfer of a SKU-location slips or shrinks,
+the open backordered lines it was to serve get new delivery dates, flagged at risk, with an event.
+
+Supply of a SKU-location is handed out to its backordered lines in the order of their claims: promised
+lines by demand date (then order received, line), then unpromised ones. A promised line whose new
+delivery date is later gets it, is flagged at risk, and is recorded as an ``order_line.repromised``
+event with the old and new dates; a line the horizon no longer covers loses its date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from o2c.domain.atp import cumulative_atp, earliest_period
+from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, daily_plans, demand_date
+from o2c.services.promising import not_before
+from o2c.store.events import Event
+from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
+from o2c.store.uow import UnitOfWork
+
+
+def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
+    """Re-promise the open backordered lines of one SKU-location after its supply changed.
+
+    Parameters
+    ----------
+    uow : UnitOfWork
+        The caller's open unit of work (no commit here). Load orders after calling this, not before:
+        it bumps the version of every order it re-dates.
+    product_id, location_id : int
+        The SKU-location whose supply (a purchase-order line, a transfer) changed.
+    actor : str
+        Who changed it, for the event log.
+
+    Returns
+    -------
+    list[str]
+        The numbers of the orders with a line flagged at risk, sorted.
+
+    Notes
+    -----
+    Available now plus receipts by day give the running supply ``S(t)``
+    (:func:`o2c.domain.atp.cumulative_atp` with no orders). Lines are taken in claim order (promised
+    lines by demand date, then order received and line number; unpromised lines last) and the k-th
+    gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
+    new date is later gets it (none when the horizon no longer covers it), ``promise_at_risk``, and an
+    ``order_line.repromised`` event with the old and new dates; an earlier date is left as it was. An
+    unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
+    order's promised date becomes its latest line's. A line with no lane keeps its date.
+    """
+    repo = SupplyPlanRepository(uow.connection)
+    now = uow.clock.now()
+    start = now.date()
+    lines = sorted(repo.backordered_lines(product_id, location_id), key=lambda ln: _claim(ln, start))
+    latest = max((_claim(ln, start)[1] for ln in lines), default=start)
+    days = max(DEFAULT_HORIZON, (latest - start).days + 1)
+    plan = daily_plans(repo, [product_id], start, days, location_id=location_id).get(
+        (product_id, location_id)
+    )
+    plan = plan or DailyPlan.of(None, start, days)
+    supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
+    changes: list[LinePromise] = []
+    at_risk: set[str] = set()
+    needed = 0
+    for line in lines:
+        needed += line.quantity
+        if line.transit_days is None:
+            continue
+        period = earliest_period(supply, needed)
+        new = None if period is None else plan.day(period) + timedelta(days=_lead(line))
+        if line.promised_date is None and new is not None:
+            new = not_before(new, line.requested_date)
+            changes.append(LinePromise(line.line_id, new, at_risk=False))
+            _record(uow, line, "order_line.promised", None, new, now, actor)
+        elif line.promised_date is not None and (new is None or new > line.promised_date):
+            changes.append(LinePromise(line.line_id, new, at_risk=True))
+            at_risk.add(line.order_number)
+            _record(uow, line, "order_line.repromised", line.promised_date, new, now, actor)
+    repo.set_line_promises(changes)
+    changed = {c.line_id for c in changes}
+    repo.refresh_order_promises(ln.order_id for ln in lines if ln.line_id in changed)
+    return sorted(at_risk)
+
+
+def _lead(line: BackorderedLine) -> int:
+    return line.handling_days + (line.transit_days or 0)
+
+
+def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
+    """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within."""
+    unpromised = line.promised_date is None
+    due = start if unpromised else demand_date(line.promised_date, _lead(line), start)
+    return unpromised, due, line.order_received_at, line.order_number, line.line_no
+
+
+def _record(
+    uow: UnitOfWork,
+    line: BackorderedLine,
+    kind: str,
+    old: date | None,
+    new: date | None,
+    now: datetime,
+    actor: str,
+) -> None:
+    payload = {
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "old_date": old.isoformat() if old else None,
+        "new_date": new.isoformat() if new else None,
+    }
+    uow.events.record(Event("order", line.order_number, kind, now, actor, payload))
