@@ -98,3 +98,25 @@ def test_report_service_economics_prices_each_service_level(march: Path) -> None
     assert not skus["P1"]["lead_time_observed"]  # no receipts: the 14-day default
     costs = [t["holding_cost"] for t in document["totals"]]
     assert costs == sorted(costs) and costs[0] > 0
+
+
+def test_sla_set_and_report_sla(march: Path) -> None:
+    ok = o2c(march, "sla", "set", "--segment", "retail", "--fill-rate", "0.95", "--response-hours", "4")
+    assert ok.returncode == 0, ok.stderr
+    report = as_json(march, "report", "sla", "--from", "2026-03-01", "--to", "2026-03-31")
+    # Retail customers A and C had every unit allocated at entry in March; A's case is unanswered.
+    assert [(r["customer"], r["target"], r["actual"], r["met"]) for r in report["rows"]] == [
+        ("A", "min_fill_rate", 1.0, True),
+        ("C", "min_fill_rate", 1.0, True),
+    ]
+    bad = o2c(march, "sla", "set", "--segment", "retail", "--otif", "1.5")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "o2c: error: min_otif 1.5 must be between 0 and 1"
+
+
+def test_rates_set_changes_the_rates_in_force(tmp_path: Path) -> None:
+    db = tmp_path / "o2c.db"
+    assert o2c(db, "init").returncode == 0
+    assert o2c(db, "rates", "set", "order=12.5").returncode == 0
+    rates = as_json(db, "rates", "list")
+    assert (rates["order"], rates["line"]) == ("12.5000", "2.50")

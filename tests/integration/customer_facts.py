@@ -40,8 +40,10 @@ def add_order(
     expedited: datetime | None = None,
     delivered: datetime | None = None,
     promised: date | None = None,
+    short: int = 0,
 ) -> tuple[int, str, list[int]]:
-    """An order with lines ``(product_id, qty, unit_price, unit_cost)``, fully shipped unless held."""
+    """An order with lines ``(product_id, qty, unit_price, unit_cost)``, fully shipped unless held;
+    ``short`` units of each line were not allocated at entry (shipped later all the same)."""
     number = f"SO-T{next(_numbers):06d}"
     subtotal = sum(Decimal(p) * q for _, q, p, _ in lines)
     order_id = _insert(
@@ -74,7 +76,7 @@ def add_order(
                     "line_no": no,
                     "product_id": product_id,
                     "qty_ordered": qty,
-                    "qty_allocated_at_entry": 0 if held else qty,
+                    "qty_allocated_at_entry": 0 if held else qty - short,
                     "qty_pending": qty if held else 0,
                     "qty_shipped": 0 if held else qty,
                     "qty_delivered": qty if delivered else 0,

@@ -22,6 +22,7 @@ from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
 from o2c.cli.clv import clv_app
 from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
+from o2c.cli.customer_config import rates_app, sla_app
 from o2c.cli.customers_report import customer_report_app
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
@@ -51,6 +52,8 @@ app.add_typer(simulate_app)  # o2c simulate
 app.add_typer(clv_app, name="clv")
 app.add_typer(customer_report_app, name="report")  # o2c report customers | abc-xyz | …
 register_service_reports(customer_report_app)  # o2c report service | suppliers | carriers | stockouts
+app.add_typer(sla_app, name="sla")
+app.add_typer(rates_app, name="rates")
 app.add_typer(return_app, name="return")  # after sale; also adds o2c order expedite
 app.add_typer(credit_app, name="credit")
 app.add_typer(case_app, name="case")

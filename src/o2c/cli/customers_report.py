@@ -15,9 +15,10 @@ from rich.table import Table
 from o2c.analytics.abc_xyz import Subject, classify
 from o2c.analytics.cost_to_serve import parse_rate
 from o2c.analytics.customer_report import CustomerReport, customer_report
-from o2c.analytics.periods import Window
+from o2c.analytics.periods import Period, Window
 from o2c.analytics.segmentation import Zone
 from o2c.analytics.service_economics import SERVICE_LEVELS, service_economics, totals_by_level
+from o2c.analytics.sla import breaches, sla_compliance
 from o2c.cli.common import Format, FormatOption, date_option, decimal_option, out, print_json, state_of
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
@@ -233,11 +234,50 @@ def report_service_economics(
     out.print("* lead time of all receipts (no receipt of this SKU in the period)")
 
 
+def report_sla(
+    ctx: typer.Context,
+    first: FromOption = None,
+    last: ToOption = None,
+    period: Annotated[Period, typer.Option(help="Compliance per day, week or month.")] = Period.MONTH,
+    breaches_only: Annotated[bool, typer.Option("--breaches", help="Only the missed targets.")] = False,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Compliance with the service level agreements per customer and period, and the breaches."""
+    with state_of(ctx).engine().connect() as conn:
+        checks = sla_compliance(conn, window_of(first, last), period)
+    shown = breaches(checks) if breaches_only else checks
+    if fmt is Format.JSON:
+        print_json(
+            {
+                "checks": len(checks),
+                "met": sum(c.met for c in checks),
+                "rows": [{**asdict(c), "met": c.met} for c in shown],
+            }
+        )
+        return
+    table = Table(
+        "customer", "agreement", "period", "target", "agreed", "actual", "met", title="SLA compliance"
+    )
+    for c in shown:
+        table.add_row(
+            c.customer,
+            c.scope,
+            c.period,
+            c.target,
+            f"{c.target_value:g}",
+            f"{c.actual:.3f}",
+            "yes" if c.met else "NO",
+        )
+    out.print(table)
+    out.print(f"{sum(c.met for c in checks)} of {len(checks)} targets met")
+
+
 def register_customer_reports(report_app: typer.Typer) -> None:
     """Attach the customer analytics reports to the ``report`` group."""
     report_app.command("customers")(report_customers)
     report_app.command("abc-xyz")(report_abc_xyz)
     report_app.command("service-economics")(report_service_economics)
+    report_app.command("sla")(report_sla)
 
 
 # The shared ``report`` group: created here, joined by the service reports (cli/reports.py).
