@@ -83,6 +83,9 @@ def test_a_billing_correction_lowers_what_the_customer_owes_and_frees_credit(
     )
     assert memo.number == "CM-00000001" and memo.reason == "billing_error" and memo.order == first
     assert [r.total for r in receivables_aging(uow)] == [Decimal("135.00")]
+    with engine.connect() as conn:
+        kinds = set(conn.execute(select(events.c.event_type).where(events.c.entity_id == invoice)).scalars())
+    assert {"invoice.issued", "invoice.credited"} <= kinds and "invoice.paid" not in kinds
     third = place_order(
         uow, PlaceOrderRequest(customer="ACME", lines=[OrderLineRequest(sku="GADGET", quantity=2)])
     )

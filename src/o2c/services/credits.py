@@ -125,13 +125,29 @@ def record_credit_memo(
             },
         )
     )
-    if draft.invoice_id is not None and repo.apply_to_invoice(draft.invoice_id, draft.amount_applied, now):
+    if draft.invoice_id is None or not draft.amount_applied:
+        return _summary(number, customer, order_number, invoice_number, return_number, draft)
+    settled = repo.apply_to_invoice(draft.invoice_id, draft.amount_applied, now)
+    applied = {"credit_memo": number, "amount": str(draft.amount_applied)}
+    uow.events.record(Event("invoice", invoice_number or "", "invoice.credited", now, actor, applied))
+    if settled:
         uow.events.record(
             Event("invoice", invoice_number or "", "invoice.paid", now, actor, {"credit_memo": number})
         )
         order = uow.orders.get_by_id(draft.order_id)
         if settle_order(uow, order, now, actor):
             uow.orders.save(order)
+    return _summary(number, customer, order_number, invoice_number, return_number, draft)
+
+
+def _summary(
+    number: str,
+    customer: str,
+    order_number: str,
+    invoice_number: str | None,
+    return_number: str | None,
+    draft: CreditMemoDraft,
+) -> CreditMemoSummary:
     return CreditMemoSummary(
         number=number,
         customer=customer,
@@ -144,5 +160,5 @@ def record_credit_memo(
         total=draft.total,
         applied=draft.amount_applied,
         unapplied=draft.total - draft.amount_applied,
-        issued_at=now,
+        issued_at=draft.issued_at,
     )
