@@ -170,8 +170,12 @@ def fill_backorders(
     now = uow.clock.now()
     uow.stock.reserve_all(plan.reservations().items())
     order_ids = {number: order_id for order_id, number in order_numbers.items()}
-    touched = sorted({order_ids[plan.lines[line_id].order_number] for line_id in plan.line_ids()})
-    fills = [f for oid in touched for f in _apply(uow, order_numbers[oid], plan, rule, actor, now)]
+    shares = plan.by_order()
+    fills = [
+        f
+        for number in sorted(shares, key=order_ids.__getitem__)
+        for f in _apply(uow, number, plan, shares[number], rule, actor, now)
+    ]
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
     return AllocationReport(rule, tuple(fills))
 
@@ -195,8 +199,20 @@ class _Plan:
             total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
         return total
 
-    def line_ids(self) -> set[int]:
-        return {a[0] for a in self.allocations} | {s[0] for s in self.substitutions}
+    def by_order(self) -> dict[str, _Share]:
+        """Each touched order's allocations and substitutions, in plan order."""
+        shares: dict[str, _Share] = {}
+        for a in self.allocations:
+            shares.setdefault(self.lines[a[0]].order_number, _Share()).allocations.append(a)
+        for sub in self.substitutions:
+            shares.setdefault(self.lines[sub[0]].order_number, _Share()).substitutions.append(sub)
+        return shares
+
+
+@dataclass
+class _Share:
+    allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
+    substitutions: list[tuple[int, StockPosition, int, AlternateProduct]] = field(default_factory=list)
 
 
 def _plan(
@@ -205,34 +221,52 @@ def _plan(
     waiting: list[WaitingLine],
     alternates: Mapping[int, list[AlternateProduct]],
 ) -> _Plan:
-    """Own product first, stock row by stock row (id order); then alternates, location by location."""
+    """Own product first, stock row by stock row (id order); then alternates, location by location.
+
+    Lines are indexed by product once, so the work grows with lines + positions, not their product.
+    """
     plan = _Plan({w.line.line_id: w.line for w in waiting})
     need = {w.line.line_id: w.line.quantity for w in waiting}
     where = {w.line.line_id: w.location_id for w in waiting}  # a line sourced nowhere is pinned on first fill
     left = {pos.stock_id: pos.available for pos in positions}
+    by_product: dict[int, list[BackorderLine]] = {}
+    for w in waiting:  # in line id order: first come, first served among equals
+        by_product.setdefault(w.line.product_id, []).append(w.line)
 
-    def waiting_at(location_id: int) -> list[BackorderLine]:
+    def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         return [
-            replace(w.line, quantity=need[w.line.line_id])
-            for w in waiting
-            if need[w.line.line_id] > 0 and where[w.line.line_id] in (location_id, None)
+            replace(ln, quantity=need[ln.line_id])
+            for ln in lines
+            if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
         ]
 
     for pos in positions:
-        here = [ln for ln in waiting_at(pos.location_id) if ln.product_id == pos.product_id]
+        here = waiting_for(by_product.get(pos.product_id, ()), pos.location_id)
         for line_id, qty in share_supply(rule, left[pos.stock_id], here).items():
             plan.allocations.append((line_id, pos, qty))
             need[line_id] -= qty
             left[pos.stock_id] -= qty
             where[line_id] = pos.location_id
-    ranked = {p: [Alternate(a.alternate_id, a.rank) for a in alts] for p, alts in alternates.items()}
-    for location_id in sorted({pos.location_id for pos in positions}):
+    ranked = {p: [Alternate(a.alternate_id, a.rank) for a in alts] for p, alts in alternates.items() if alts}
+    # Only lines of a product with alternates, for a customer who accepts them, can be substituted.
+    candidates = [
+        ln
+        for product_id in sorted(ranked)
+        for ln in by_product.get(product_id, ())
+        if ln.allow_substitution and need[ln.line_id]
+    ]
+    for location_id in sorted({pos.location_id for pos in positions}) if candidates else ():
         stock_here = {pos.product_id: pos for pos in positions if pos.location_id == location_id}
         available = {p: left[pos.stock_id] for p, pos in stock_here.items()}
         # Only where the line's own SKU is known to have nothing here (its row locked), or nowhere.
-        here = [
-            ln for ln in waiting_at(location_id) if ln.product_id in stock_here or where[ln.line_id] is None
-        ]
+        here = sorted(
+            (
+                ln
+                for ln in waiting_for(candidates, location_id)
+                if ln.product_id in stock_here or where[ln.line_id] is None
+            ),
+            key=lambda ln: ln.line_id,
+        )
         for sub in choose_substitutes(here, ranked, available):
             pos = stock_here[sub.alternate_id]
             product_id = plan.lines[sub.line_id].product_id
@@ -250,6 +284,7 @@ def _apply(
     uow: UnitOfWork,
     number: str,
     plan: _Plan,
+    share: _Share,
     rule: BackorderRule,
     actor: str,
     now: datetime,
@@ -257,24 +292,21 @@ def _apply(
     """Apply one order's share of the plan through the domain, then store it with its facts."""
     order = uow.orders.get(number)
     assert order.id is not None
-    mine = {line_id for line_id, line in plan.lines.items() if line.order_number == number}
     allocated: list[BackorderFill] = []
     substituted: list[BackorderFill] = []
-    for line_id, pos, qty in plan.allocations:
-        if line_id in mine:
-            line = order.line(plan.lines[line_id].line_no)
-            order.allocate_backorder(line.line_no, qty, pos.location_id)
-            allocated.append(BackorderFill(number, line.line_no, line.sku, qty, pos.location_id, "allocated"))
-    for line_id, pos, qty, alt in plan.substitutions:
-        if line_id in mine:
-            line = order.line(plan.lines[line_id].line_no)
-            new = substitute_line(line, qty, alt.alternate_id, alt.sku, alt.standard_cost, pos.location_id)
-            order.substitute(line.line_no, qty, new)
-            substituted.append(
-                BackorderFill(
-                    number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
-                )
+    for line_id, pos, qty in share.allocations:
+        line = order.line(plan.lines[line_id].line_no)
+        order.allocate_backorder(line.line_no, qty, pos.location_id)
+        allocated.append(BackorderFill(number, line.line_no, line.sku, qty, pos.location_id, "allocated"))
+    for line_id, pos, qty, alt in share.substitutions:
+        line = order.line(plan.lines[line_id].line_no)
+        new = substitute_line(line, qty, alt.alternate_id, alt.sku, alt.standard_cost, pos.location_id)
+        order.substitute(line.line_no, qty, new)
+        substituted.append(
+            BackorderFill(
+                number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
             )
+        )
     uow.orders.save(order)  # adds the substitute lines
     _record(uow, order, rule, allocated, substituted, actor, now)
     return allocated + substituted
