@@ -56,7 +56,7 @@ def open_backorders(conn: Connection, as_of: datetime, by: Dimension | None = No
     """
     require("backorders", by, DIMENSIONS)
     ln = order_lines.c
-    source, member = line_member(by, order_lines.join(orders, orders.c.id == ln.order_id))
+    source, member = line_member(by, order_lines.join(orders, orders.c.id == ln.order_id), conn.dialect.name)
     age = epoch_of(as_of) - epoch_seconds(orders.c.received_at, conn.dialect.name)
     statement = (
         select(

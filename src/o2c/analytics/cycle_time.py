@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Connection, String, and_, case, func, literal_column, select, union_all
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
 from o2c.analytics.figures import Distribution, Slice, run_distributions
@@ -57,19 +57,31 @@ class StageTime:
     hours: Distribution
 
 
-def _stage(conn: Connection, spec: Slice, name: str) -> Any:
-    start, end = STAGES[name]
+def _measured(conn: Connection, spec: Slice, stages: tuple[str, ...]) -> Any:
+    """(stage, period, member, seconds) of every stage completed in the window.
+
+    One pass over ``orders`` computes every stage of an order (its period, or NULL when the stage is
+    not complete or ends outside the window); the stages are then unpivoted from that one result.
+    """
     dialect = conn.dialect.name
-    source, member = order_member(spec.by, orders)
-    return (
-        select(
-            literal_column(f"'{name}'", String).label("stage"),
-            bucket(end, spec.period, dialect).label("period"),
-            member.label("member"),
-            seconds_between(start, end, dialect).label("seconds"),
+    source, member = order_member(spec.by, orders, dialect)
+    columns: list[Any] = [member.label("member")]
+    for name in stages:
+        start, end = STAGES[name]
+        placed = and_(start.is_not(None), *spec.window.contains(end))
+        columns.append(case((placed, bucket(end, spec.period, dialect))).label(f"{name}_period"))
+        columns.append(seconds_between(start, end, dialect).label(f"{name}_seconds"))
+    per_order = select(*columns).select_from(source).cte("per_order")
+    return union_all(
+        *(
+            select(
+                literal_column(f"'{name}'", String).label("stage"),
+                per_order.c[f"{name}_period"].label("period"),
+                per_order.c.member,
+                per_order.c[f"{name}_seconds"].label("seconds"),
+            ).where(per_order.c[f"{name}_period"].is_not(None))
+            for name in stages
         )
-        .select_from(source)
-        .where(start.is_not(None), *spec.window.contains(end))
     )
 
 
@@ -95,8 +107,8 @@ def cycle_times(conn: Connection, spec: Slice, stages: tuple[str, ...] = tuple(S
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}")
-    measured = union_all(*(_stage(conn, spec, name) for name in stages))
-    found = run_distributions(conn, select(measured.subquery("stages")), ["period", "member", "stage"])
+    measured = _measured(conn, spec, stages).subquery("stages")
+    found = run_distributions(conn, select(measured), ["period", "member", "stage"])
     order = {name: i for i, name in enumerate(STAGES)}
     keys = sorted(found, key=lambda k: (k[0], k[1], order[k[2]]))
     return [StageTime(period, member, stage, found[period, member, stage]) for period, member, stage in keys]

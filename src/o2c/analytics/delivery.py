@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.periods import bucket, grouped, utc_date
+from o2c.analytics.periods import bucket, utc_date
 from o2c.store.after_sale_tables import credit_memos, returns
 from o2c.store.tables import order_lines, orders
 
@@ -76,10 +76,25 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
-    """One row per order delivered in the window: its period, member and five pass/fail flags."""
+    """One row per order delivered in the window: its period, member and five pass/fail flags.
+
+    The lines are summed per order first (one pass over them), then each order meets its stamps.
+    """
     dialect = conn.dialect.name
     ln, o = order_lines.c, orders.c
-    source, member = order_member(spec.by, order_lines.join(orders, o.id == ln.order_id))
+    lines = (
+        select(
+            ln.order_id,
+            func.min(_flag(ln.qty_delivered + ln.qty_substituted + ln.qty_cancelled >= ln.qty_ordered)).label(
+                "in_full"
+            ),
+            _flag(func.sum(ln.qty_damaged) == 0).label("damage_free"),
+            _flag(func.sum(ln.qty_wrong_item) == 0).label("no_wrong_item"),
+        )
+        .group_by(ln.order_id)
+        .subquery("line_flags")
+    )
+    source, member = order_member(spec.by, lines.join(orders, o.id == lines.c.order_id), dialect)
     period = bucket(o.delivered_at, spec.period, dialect)
     due = o.promised_date if basis is OnTimeBasis.PROMISED else o.requested_date
     wrong_fill = select(returns.c.order_id).where(
@@ -90,21 +105,14 @@ def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
         select(
             period.label("period"),
             member.label("member"),
-            func.max(_flag(and_(due.is_not(None), utc_date(o.delivered_at, dialect) <= due))).label(
-                "on_time"
-            ),
-            func.min(_flag(ln.qty_delivered + ln.qty_substituted + ln.qty_cancelled >= ln.qty_ordered)).label(
-                "in_full"
-            ),
-            _flag(func.sum(ln.qty_damaged) == 0).label("damage_free"),
-            _flag(and_(func.sum(ln.qty_wrong_item) == 0, func.max(_flag(o.id.in_(wrong_fill))) == 0)).label(
-                "filled"
-            ),
-            (1 - func.max(_flag(o.id.in_(billing_error)))).label("invoiced"),
+            _flag(and_(due.is_not(None), utc_date(o.delivered_at, dialect) <= due)).label("on_time"),
+            lines.c.in_full,
+            lines.c.damage_free,
+            (lines.c.no_wrong_item * _flag(o.id.not_in(wrong_fill))).label("filled"),
+            _flag(o.id.not_in(billing_error)).label("invoiced"),
         )
         .select_from(source)
         .where(*spec.window.contains(o.delivered_at))
-        .group_by(o.id, *grouped(period, member))
         .subquery("per_order")
     )
 

@@ -1,10 +1,9 @@
 """The shapes every metric returns: a ratio with its numerator and denominator, a distribution of
 durations, and the slice (period, breakdown, window) a metric is asked for.
 
-Distributions are computed in SQL with window functions available on both databases (``row_number``
-and ``count`` over a partition): each group's count, sum and sum of squares, and the two ranked values
-either side of the median and of the 90th percentile. Python only interpolates between those two
-values, per group — never per order.
+Distributions are computed in SQL: each group's count, sum and sum of squares, and its median and 90th
+percentile — ``percentile_cont`` on PostgreSQL, ``row_number`` ranks on SQLite (where Python then
+interpolates between the two ranked values either side, per group — never per order).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Float, Select, case, cast, func, select
+from sqlalchemy import Connection, Float, Select, and_, case, cast, func, or_, select
 
 from o2c.analytics.dimensions import Dimension
 from o2c.analytics.periods import Period, Window
@@ -106,46 +105,86 @@ def distribution_of(row: Any) -> Distribution:
         # Centred sum of squares, from the raw one; clamp the rounding noise of a zero spread.
         variance = max(squares - total * total / n, 0.0) / (n - 1)
         std_dev = _hours(math.sqrt(variance))
-    median = _between(row.mid_low, row.mid_high, (n - 1) % 2, 2)
-    p90 = _between(row.p90_low, row.p90_high, (n - 1) * 9 % 10, 10)
+    if "median" in row._fields:  # PostgreSQL's percentile_cont did the interpolation
+        median, p90 = float(row.median), float(row.p90)
+    else:
+        median = _between(row.mid_low, row.mid_high, (n - 1) % 2, 2)
+        p90 = _between(row.p90_low, row.p90_high, (n - 1) * 9 % 10, 10)
     return Distribution(n, _hours(mean), _hours(median), _hours(p90), std_dev)
 
 
-def distribution_query(source: Select[Any], keys: list[str], value: str = "seconds") -> Select[Any]:
-    """Per group of ``keys``: the count, sum and sum of squares of ``value``, and the ranked values
-    either side of the median and of the 90th percentile (0-based ranks ``⌊(n-1)p⌋`` and the next)."""
-    inner = source.subquery("measured")
-    partition = [inner.c[k] for k in keys]
-    ranked = select(
-        *partition,
-        inner.c[value].label("v"),
-        (func.row_number().over(partition_by=partition, order_by=inner.c[value]) - 1).label("rn"),
-        func.count().over(partition_by=partition).label("n"),
-    ).subquery("ranked")
-    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
+def distribution_query(
+    source: Select[Any], keys: list[str], dialect: str, value: str = "seconds"
+) -> Select[Any]:
+    """Per group of ``keys``: count, sum and sum of squares of ``value``, and what the median and the
+    90th percentile need.
+
+    PostgreSQL has ``percentile_cont`` (linear interpolation, as :class:`Distribution` defines).
+    SQLite has no ordered-set aggregate: there each value is ranked with ``row_number`` (one sort),
+    joined to its group's count, and the two ranked values either side of each percentile (0-based
+    ranks ``⌊(n-1)p⌋`` and the next) are kept for :func:`distribution_of` to interpolate between.
+    """
+    measured = source.cte("measured")
+    group = [measured.c[k] for k in keys]
+    v = measured.c[value]
+    totals = [
+        func.count().label("n"),
+        func.sum(v).label("total"),
+        func.sum(cast(v, Float) * cast(v, Float)).label("squares"),
+    ]
+    if dialect == "postgresql":
+        return select(
+            *group,
+            *totals,
+            func.percentile_cont(0.5).within_group(v).label("median"),
+            func.percentile_cont(0.9).within_group(v).label("p90"),
+        ).group_by(*group)
+    # Each value meets its (small) group's totals, is ranked within the group, and only the ranks
+    # either side of each percentile go on to the final grouping.
+    stats = select(*group, *totals).group_by(*group).subquery("stats")
+    same_group = and_(*(measured.c[k] == stats.c[k] for k in keys))
+    ranked = (
+        select(
+            *[stats.c[k] for k in keys],
+            stats.c.n,
+            stats.c.total,
+            stats.c.squares,
+            v.label("v"),
+            (func.row_number().over(partition_by=group, order_by=v) - 1).label("rn"),
+        )
+        # An outer join (every value has its group) keeps the values as the driving side: SQLite would
+        # otherwise start from the few groups and build a temporary index over all the values.
+        .select_from(measured.outerjoin(stats, same_group))
+        .subquery("ranked")
+    )
+    rn, n = ranked.c.rn, ranked.c.n
     mid = (n - 1) // 2
     p90 = (n - 1) * 9 // 10
 
     def at(rank: Any) -> Any:
-        return func.max(case((rn == rank, v)))
+        return func.max(case((rn == rank, ranked.c.v)))
 
-    return select(
-        *[ranked.c[k] for k in keys],
-        func.max(n).label("n"),
-        func.sum(v).label("total"),
-        func.sum(cast(v, Float) * cast(v, Float)).label("squares"),
-        at(mid).label("mid_low"),
-        at(mid + 1).label("mid_high"),
-        at(p90).label("p90_low"),
-        at(p90 + 1).label("p90_high"),
-    ).group_by(*[ranked.c[k] for k in keys])
+    return (
+        select(
+            *[ranked.c[k] for k in keys],
+            func.max(n).label("n"),
+            func.max(ranked.c.total).label("total"),
+            func.max(ranked.c.squares).label("squares"),
+            at(mid).label("mid_low"),
+            at(mid + 1).label("mid_high"),
+            at(p90).label("p90_low"),
+            at(p90 + 1).label("p90_high"),
+        )
+        .where(or_(rn == mid, rn == mid + 1, rn == p90, rn == p90 + 1))  # only what the percentiles need
+        .group_by(*[ranked.c[k] for k in keys])
+    )
 
 
 def run_distributions(
     conn: Connection, source: Select[Any], keys: list[str]
 ) -> dict[tuple[Any, ...], Distribution]:
     """Execute :func:`distribution_query` and key each :class:`Distribution` by its group."""
-    rows = conn.execute(distribution_query(source, keys)).all()
+    rows = conn.execute(distribution_query(source, keys, conn.dialect.name)).all()
     return {tuple(getattr(r, k) for k in keys): distribution_of(r) for r in rows}
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, case, func, select, type_coerce
 
-from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, require
+from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, order_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
 from o2c.analytics.periods import bucket, grouped
 from o2c.domain.money import MONEY_SCALE
@@ -60,32 +60,63 @@ def _money(expression: Any) -> Any:
     return type_coerce(expression, Minor(MONEY_SCALE))
 
 
-def _per_order(conn: Connection, spec: Slice) -> Any:
-    """Lines summed per order (and per member, for a line breakdown), with the order's period."""
+def _line_sums(*keys: Any) -> list[Any]:
     ln = order_lines.c
-    source, member = line_member(spec.by, order_lines.join(orders, orders.c.id == ln.order_id))
-    period = bucket(orders.c.received_at, spec.period, conn.dialect.name)
     short = ln.qty_ordered - ln.qty_allocated_at_entry
     full = case((short == 0, 1), else_=0)
+    return [
+        *keys,
+        func.sum(ln.qty_ordered).label("units"),
+        func.sum(ln.qty_allocated_at_entry).label("units_allocated"),
+        func.count().label("lines"),
+        func.sum(full).label("full_lines"),
+        func.min(full).label("order_full"),
+        func.sum(ln.unit_price * ln.qty_ordered).label("value"),
+        func.sum(ln.unit_price * short).label("value_short"),
+        func.sum(case((short - ln.qty_lost > 0, 1), else_=0)).label("backordered_lines"),
+    ]
+
+
+_SUMS = (
+    "units",
+    "units_allocated",
+    "lines",
+    "full_lines",
+    "order_full",
+    "value",
+    "value_short",
+    "backordered_lines",
+)
+
+
+def _per_order(conn: Connection, spec: Slice) -> Any:
+    """One row per order entered in the window: its period, member and the sums of its lines.
+
+    For an order breakdown the lines are summed per order before meeting ``orders`` (one pass over the
+    lines, then one row per order to place); for a line breakdown (SKU, location) per order and member.
+    """
+    ln, dialect = order_lines.c, conn.dialect.name
+    period = bucket(orders.c.received_at, spec.period, dialect)
+    entered = [orders.c.status != "credit_hold", *spec.window.contains(orders.c.received_at)]
+    if spec.by is None or spec.by in ORDER_DIMENSIONS:
+        sums = (
+            select(*_line_sums(ln.order_id))
+            .where(ln.substitute_for_line_no.is_(None))
+            .group_by(ln.order_id)
+            .subquery("line_sums")
+        )
+        source, member = order_member(spec.by, sums.join(orders, orders.c.id == sums.c.order_id), dialect)
+        return (
+            select(period.label("period"), member.label("member"), *(sums.c[name] for name in _SUMS))
+            .select_from(source)
+            .where(*entered)
+            .subquery("per_order")
+        )
+    source, member = line_member(spec.by, order_lines.join(orders, orders.c.id == ln.order_id), dialect)
     return (
-        select(
-            period.label("period"),
-            member.label("member"),
-            func.sum(ln.qty_ordered).label("units"),
-            func.sum(ln.qty_allocated_at_entry).label("units_allocated"),
-            func.count().label("lines"),
-            func.sum(full).label("full_lines"),
-            func.min(full).label("order_full"),
-            func.sum(ln.unit_price * ln.qty_ordered).label("value"),
-            func.sum(ln.unit_price * short).label("value_short"),
-            func.sum(case((short - ln.qty_lost > 0, 1), else_=0)).label("backordered_lines"),
-        )
+        select(*_line_sums(period.label("period"), member.label("member")))
         .select_from(source)
-        .where(
-            ln.substitute_for_line_no.is_(None),
-            orders.c.status != "credit_hold",
-            *spec.window.contains(orders.c.received_at),
-        )
+        .where(ln.substitute_for_line_no.is_(None), *entered)
         .group_by(orders.c.id, *grouped(period, member))
         .subquery("per_order")
     )

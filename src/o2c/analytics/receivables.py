@@ -75,7 +75,9 @@ def _flows(conn: Connection, spec: Slice, opening: bool) -> list[Any]:
     """Sums of each flow per period and member in the window (``opening``: everything before it)."""
     rows: list[Any] = []
     for kind, (source, order_id, when, amount) in _flow_sources().items():
-        joined, member = order_member(spec.by, source.join(orders, orders.c.id == order_id))
+        joined, member = order_member(
+            spec.by, source.join(orders, orders.c.id == order_id), conn.dialect.name
+        )
         if opening:
             assert spec.window.start is not None
             period, where = ALL, [when < spec.window.start]
