@@ -56,3 +56,16 @@ def test_simulate_refuses_zero_days(tmp_path: Path) -> None:
     result = o2c(tmp_path / "sim.db", "simulate", "--days", "0")
     assert result.returncode == 2
     assert not (tmp_path / "sim.db").exists()
+
+
+def test_simulate_bulk_writes_the_orders_asked_for(tmp_path: Path) -> None:
+    db = tmp_path / "bulk.db"
+    result = o2c(db, "simulate", "--bulk", "--orders", "400", "--seed", "2", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    engine = create_db_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+    engine.dispose()
+    assert rows["orders"] == stored == 400
+    assert rows["order_lines"] > rows["orders"]

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from o2c.cli.common import Format, FormatOption, out, print_json, state_of
 from o2c.sim.config import SimulationConfig
@@ -33,11 +34,22 @@ def simulate_command(
     orders_per_week: Annotated[
         float, typer.Option("--orders-per-week", min=0.01, max=50, help="Mean orders per customer a week.")
     ] = SimulationConfig.orders_per_customer_week,
+    bulk: Annotated[
+        bool, typer.Option("--bulk", help="Write a year of facts set-based (benchmark scale), no services.")
+    ] = False,
+    bulk_orders: Annotated[
+        int, typer.Option("--orders", min=1, max=20_000_000, help="Orders to write with --bulk.")
+    ] = 1_000_000,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
-    """Simulate a distributor day by day on a fresh database: every fact made by o2c's own services."""
+    """Simulate a distributor day by day on a fresh database: every fact made by o2c's own services.
+
+    With --bulk, write --orders orders (about five lines each) over a year straight into the tables."""
     state = state_of(ctx)
     upgrade(state.engine(migrated=False))
+    if bulk:
+        _bulk(state.engine(), bulk_orders, seed, fmt)
+        return
     config = SimulationConfig(days=days, customers=customers, orders_per_customer_week=orders_per_week)
     started = time.perf_counter()
     with _progress(days, fmt) as advance:
@@ -70,6 +82,25 @@ def _progress(days: int, fmt: Format) -> Iterator[Callable[[int], None]]:
     task = bar.add_task("days", total=days)
     with bar:
         yield lambda day: bar.update(task, completed=day)
+
+
+def _bulk(engine: Engine, orders: int, seed: int, fmt: Format) -> None:
+    from o2c.sim.bulk import generate
+
+    started = time.perf_counter()
+    result = generate(engine, orders=orders, seed=seed)
+    elapsed = time.perf_counter() - started
+    if fmt is Format.JSON:
+        print_json({"seed": seed, "as_of": result.as_of, "seconds": elapsed, **result.rows})
+        return
+    table = Table(
+        "table", "rows", title=f"Bulk facts {result.first_day} to {result.as_of:%Y-%m-%d}, seed {seed}"
+    )
+    table.columns[1].justify = "right"
+    for name, count in result.rows.items():
+        table.add_row(name, f"{count:,}")
+    out.print(table)
+    out.print(f"{sum(result.rows.values()):,} rows in {elapsed:.1f} s")
 
 
 def _show(result: SimulationResult, elapsed: float) -> None:
