@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/order_entry.py
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/scorecard.py
+	$(BIN)/python bench/customer_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB)*

@@ -32,7 +32,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -121,96 +132,95 @@ def _raw(column: Any) -> ColumnElement[int]:
     return type_coerce(column, BigInteger)
 
 
-def _count_queries(window: Window) -> dict[str, Select[Any]]:
-    o, s = orders.c, shipments.c
+AMOUNT_SCALES = {
+    "invoiced": MONEY_SCALE,
+    "credited": MONEY_SCALE,
+    "cost_of_goods": COST_SCALE,
+    "cost_returned": COST_SCALE,
+    "freight": MONEY_SCALE,
+}
 
-    def per_customer(customer: Any, *where: Any) -> Select[Any]:
-        return select(customer.label("customer_id"), func.count().label("n")).where(*where).group_by(customer)
+
+def _fact_queries(window: Window) -> list[Select[Any]]:
+    """One grouped query per table scanned; each column is labelled with the activity or amount it
+    gives (amounts as sums of stored integers, see :data:`AMOUNT_SCALES`)."""
+    o, s, inv, il = orders.c, shipments.c, invoices.c, invoice_lines.c
+
+    def within(column: Any) -> ColumnElement[bool]:
+        return and_(*window.contains(column))
+
+    def occurrences(column: Any, name: str) -> Any:
+        return func.sum(case((within(column), 1), else_=0)).label(name)
 
     held = and_(events.c.entity_type == "order", events.c.event_type == "order.credit_held")
-    return {
-        "order": per_customer(o.customer_id, *window.contains(o.received_at)),
-        "line": per_customer(o.customer_id, *window.contains(o.received_at)).select_from(
-            order_lines.join(orders, o.id == order_lines.c.order_id)
-        ),
-        "shipment": per_customer(o.customer_id, *window.contains(s.shipped_at)).select_from(
-            shipments.join(orders, o.id == s.order_id)
-        ),
-        "delivery": per_customer(o.customer_id, *window.contains(s.delivered_at)).select_from(
-            shipments.join(orders, o.id == s.order_id)
-        ),
-        "expedite": per_customer(o.customer_id, *window.contains(o.expedited_at)),
-        "return": per_customer(returns.c.customer_id, *window.contains(returns.c.authorised_at)),
-        "service_case": per_customer(
-            service_cases.c.customer_id, *window.contains(service_cases.c.opened_at)
-        ),
-        "credit_hold": per_customer(o.customer_id, held, *window.contains(events.c.occurred_at)).select_from(
-            events.join(orders, o.number == events.c.entity_id)
-        ),
-        "invoice": per_customer(invoices.c.customer_id, *window.contains(invoices.c.issued_at)),
-    }
-
-
-def _amount_queries(window: Window) -> dict[str, tuple[Select[Any], int]]:
-    """Each amount per customer as a sum of stored integers, with the scale of that integer."""
-    o, inv, il = orders.c, invoices.c, invoice_lines.c
-    issued = window.contains(inv.issued_at)
-    restocked = and_(return_lines.c.disposition == "restock", *window.contains(returns.c.received_at))
-    return {
-        "invoiced": (
-            select(inv.customer_id, func.sum(_raw(inv.subtotal)).label("n"))
-            .where(*issued)
-            .group_by(inv.customer_id),
-            MONEY_SCALE,
-        ),
-        "credited": (
-            select(credit_memos.c.customer_id, func.sum(_raw(credit_memos.c.subtotal)).label("n"))
-            .where(*window.contains(credit_memos.c.issued_at))
-            .group_by(credit_memos.c.customer_id),
-            MONEY_SCALE,
-        ),
-        "cost_of_goods": (
-            select(inv.customer_id, func.sum(il.quantity * _raw(order_lines.c.unit_cost)).label("n"))
-            .select_from(
-                invoice_lines.join(invoices, inv.id == il.invoice_id).join(
-                    order_lines, order_lines.c.id == il.order_line_id
-                )
-            )
-            .where(*issued)
-            .group_by(inv.customer_id),
-            COST_SCALE,
-        ),
-        "cost_returned": (
-            select(
-                returns.c.customer_id,
-                func.sum(return_lines.c.qty_received * _raw(order_lines.c.unit_cost)).label("n"),
-            )
-            .select_from(
-                return_lines.join(returns, returns.c.id == return_lines.c.return_id).join(
-                    order_lines, order_lines.c.id == return_lines.c.order_line_id
-                )
-            )
-            .where(restocked)
-            .group_by(returns.c.customer_id),
-            COST_SCALE,
-        ),
-        "freight": (
-            select(o.customer_id, func.sum(_raw(shipments.c.freight_cost)).label("n"))
-            .select_from(shipments.join(orders, o.id == shipments.c.order_id))
-            .where(*window.contains(shipments.c.shipped_at))
-            .group_by(o.customer_id),
-            MONEY_SCALE,
-        ),
-    }
+    restocked = and_(return_lines.c.disposition == "restock", within(returns.c.received_at))
+    lines = order_lines.join(orders, o.id == order_lines.c.order_id)
+    shipped = shipments.join(orders, o.id == s.order_id)
+    invoiced = invoice_lines.join(invoices, inv.id == il.invoice_id).join(
+        order_lines, order_lines.c.id == il.order_line_id
+    )
+    returned = return_lines.join(returns, returns.c.id == return_lines.c.return_id).join(
+        order_lines, order_lines.c.id == return_lines.c.order_line_id
+    )
+    count = func.count()
+    return [
+        select(o.customer_id, occurrences(o.received_at, "order"), occurrences(o.expedited_at, "expedite"))
+        .where(or_(within(o.received_at), within(o.expedited_at)))
+        .group_by(o.customer_id),
+        select(o.customer_id, count.label("line"))
+        .select_from(lines)
+        .where(within(o.received_at))
+        .group_by(o.customer_id),
+        select(
+            o.customer_id,
+            occurrences(s.shipped_at, "shipment"),
+            occurrences(s.delivered_at, "delivery"),
+            func.sum(case((within(s.shipped_at), _raw(s.freight_cost)), else_=0)).label("freight"),
+        )
+        .select_from(shipped)
+        .where(or_(within(s.shipped_at), within(s.delivered_at)))
+        .group_by(o.customer_id),
+        select(inv.customer_id, count.label("invoice"), func.sum(_raw(inv.subtotal)).label("invoiced"))
+        .where(within(inv.issued_at))
+        .group_by(inv.customer_id),
+        select(inv.customer_id, func.sum(il.quantity * _raw(order_lines.c.unit_cost)).label("cost_of_goods"))
+        .select_from(invoiced)
+        .where(within(inv.issued_at))
+        .group_by(inv.customer_id),
+        select(credit_memos.c.customer_id, func.sum(_raw(credit_memos.c.subtotal)).label("credited"))
+        .where(within(credit_memos.c.issued_at))
+        .group_by(credit_memos.c.customer_id),
+        select(returns.c.customer_id, count.label("return"))
+        .where(within(returns.c.authorised_at))
+        .group_by(returns.c.customer_id),
+        select(
+            returns.c.customer_id,
+            func.sum(return_lines.c.qty_received * _raw(order_lines.c.unit_cost)).label("cost_returned"),
+        )
+        .select_from(returned)
+        .where(restocked)
+        .group_by(returns.c.customer_id),
+        select(service_cases.c.customer_id, count.label("service_case"))
+        .where(within(service_cases.c.opened_at))
+        .group_by(service_cases.c.customer_id),
+        select(o.customer_id, count.label("credit_hold"))
+        .select_from(events.join(orders, o.number == events.c.entity_id))
+        .where(held, within(events.c.occurred_at))
+        .group_by(o.customer_id),
+    ]
 
 
 def customer_facts(conn: Connection, window: Window) -> dict[int, CustomerFacts]:
-    """Activity counts and amounts per customer id for the period, one grouped query each."""
+    """Activity counts and amounts per customer id for the period: one grouped query per table."""
     facts: dict[int, CustomerFacts] = defaultdict(CustomerFacts)
-    for activity, query in _count_queries(window).items():
-        for customer_id, n in conn.execute(query):
-            facts[int(customer_id)].counts[activity] = int(n)
-    for name, (query, scale) in _amount_queries(window).items():
-        for customer_id, n in conn.execute(query):
-            setattr(facts[int(customer_id)], name, from_minor(int(n or 0), scale))
+    for query in _fact_queries(window):
+        result = conn.execute(query)
+        names = list(result.keys())[1:]
+        for row in result:
+            customer = facts[int(row[0])]
+            for name, value in zip(names, row[1:], strict=True):
+                if name in AMOUNT_SCALES:
+                    setattr(customer, name, from_minor(int(value or 0), AMOUNT_SCALES[name]))
+                else:
+                    customer.counts[name] = int(value or 0)
     return dict(facts)

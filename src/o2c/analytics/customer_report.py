@@ -70,16 +70,17 @@ class CustomerReport:
 
 
 def _invoice_log(conn: Connection, window: Window) -> TransactionLog:
+    """Invoiced amount per customer and UTC day up to the end of the period (one row per day)."""
     day = utc_date(invoices.c.issued_at, conn.dialect.name).label("day")
     statement = (
-        select(customers.c.code, day, func.sum(type_coerce(invoices.c.subtotal, BigInteger)))
-        .select_from(invoices.join(customers, customers.c.id == invoices.c.customer_id))
+        select(invoices.c.customer_id, day, func.sum(type_coerce(invoices.c.subtotal, BigInteger)))
         .where(*Window(None, window.end).contains(invoices.c.issued_at))
-        .group_by(customers.c.code, day)
+        .group_by(invoices.c.customer_id, day)
     )
     rows = conn.execute(statement).all()
+    codes = dict(conn.execute(select(customers.c.id, customers.c.code)).tuples().all())
     return TransactionLog(
-        np.array([r[0] for r in rows], dtype=np.str_),
+        np.array([codes[r[0]] for r in rows], dtype=np.str_),
         np.array([str(r[1])[:10] for r in rows], dtype="datetime64[D]"),
         np.array([int(r[2]) / 10**MONEY_SCALE for r in rows], dtype=np.float64),
     )
