@@ -27,6 +27,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/order_entry.py
+	$(BIN)/python bench/promise.py
+	$(BIN)/python bench/backorder_allocation.py
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/scorecard.py
 	$(BIN)/python bench/customer_report.py
