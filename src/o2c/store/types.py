@@ -38,9 +38,10 @@ def stored_utc(value: datetime | None, *, naive: bool) -> datetime | None:
     datetime is refused, its zone would be a guess."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value.isoformat()} refused: o2c stores UTC")
-    value = value.astimezone(UTC)
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: o2c stores UTC")
+        value = value.astimezone(UTC)
     return value.replace(tzinfo=None) if naive else value
 
 
@@ -108,3 +109,33 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return loaded_utc(value)
+
+    # As for Minor: the same conversions, composed once with the impl's own processors instead of
+    # through TypeDecorator's layers. On SQLite the text written is SQLAlchemy's DATETIME storage
+    # format ("2026-03-02 09:00:00.000000"), which ``isoformat`` produces in C.
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        if dialect.name == "sqlite":
+
+            def to_sqlite(value: datetime | None) -> str | None:
+                stored = stored_utc(value, naive=True)
+                return None if stored is None else stored.isoformat(" ", "microseconds")
+
+            return to_sqlite
+        impl_process = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+
+        def to_aware(value: datetime | None) -> Any:
+            stored = stored_utc(value, naive=False)
+            return impl_process(stored) if impl_process is not None and stored is not None else stored
+
+        return to_aware
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None]:
+        impl_process = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            return loaded_utc(impl_process(value) if impl_process is not None else value)
+
+        return process
