@@ -17,6 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
+from o2c.analytics.dimensions import Dimension
+from o2c.analytics.figures import Slice
+from o2c.analytics.fill import entry_fill
 from o2c.cli.common import Format, FormatOption, out, print_json, state_of
 from o2c.sim.config import SimulationConfig
 from o2c.sim.operations import SimulationResult, simulate
@@ -59,9 +62,13 @@ def simulate_command(
         print_json({"seed": seed, "days": days, "customers": customers, "seconds": elapsed, **result.counts})
         return
     _show(result, elapsed)
+    _show_worst_stockouts(state.engine())
+    as_of = f"--as-of {result.last_day}"
     out.print(
-        f"\n[bold]Try next[/bold]: [cyan]o2c -d {state.url} report service --period month[/cyan], "
-        f"[cyan]o2c -d {state.url} backorders list[/cyan], [cyan]o2c -d {state.url} receivables aging[/cyan]"
+        f"\n[bold]Try next[/bold]: [cyan]o2c -d {state.url} report service --period month {as_of}[/cyan], "
+        f"[cyan]report service --by segment[/cyan], [cyan]report stockouts --by sku {as_of}[/cyan], "
+        "[cyan]report suppliers[/cyan], [cyan]report carriers[/cyan], [cyan]report customers[/cyan], "
+        "[cyan]backorders list[/cyan], [cyan]receivables aging[/cyan]"
     )
 
 
@@ -101,6 +108,19 @@ def _bulk(engine: Engine, orders: int, seed: int, fmt: Format) -> None:
         table.add_row(name, f"{count:,}")
     out.print(table)
     out.print(f"{sum(result.rows.values()):,} rows in {elapsed:.1f} s")
+
+
+def _show_worst_stockouts(engine: Engine, top: int = 5) -> None:
+    """The SKUs whose stockouts cost most ordered value at entry (from the metrics engine)."""
+    with engine.connect() as conn:
+        fills = entry_fill(conn, Slice(period=None, by=Dimension.SKU))
+    worst = sorted((f for f in fills if f.stockout_value > 0), key=lambda f: (-f.stockout_value, f.member))
+    table = Table(
+        "sku", "stockout value", "units short at entry", title=f"The {top} worst SKUs by stockout value"
+    )
+    for f in worst[:top]:
+        table.add_row(f.member, f"{f.stockout_value:,.2f}", f"{f.stockout_units:,}")
+    out.print(table)
 
 
 def _show(result: SimulationResult, elapsed: float) -> None:

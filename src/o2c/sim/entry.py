@@ -11,6 +11,7 @@ from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_ord
 from o2c.services.promising import PromiseRequest, promise
 from o2c.services.quoting import QuoteRequest, convert_quote, create_quote
 from o2c.services.results import OrderSummary
+from o2c.sim import aftersale
 from o2c.sim.agenda import instant, next_workday
 from o2c.sim.demand import OrderIntent
 from o2c.sim.runtime import ACTOR_CUSTOMER, ACTOR_FINANCE, ACTOR_SERVICE, OrderTrack, Run
@@ -109,3 +110,4 @@ def lose_patience(run: Run) -> None:
             cancel(run, track, "backorder waited too long", ACTOR_CUSTOMER)
         else:
             track.patient = True
+            aftersale.expedite(run, track)

@@ -119,6 +119,7 @@ class Dispatched:
     lines: tuple[tuple[int, int], ...]  # (order line number, quantity)
     invoice: str | None
     due_date: date | None
+    subtotal: Decimal  # of the invoice (0 without one)
 
 
 def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[Dispatched]:
@@ -133,6 +134,7 @@ def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[D
             ship_tos.c.region.label("destination"),
             invoices.c.number.label("invoice"),
             invoices.c.due_date,
+            invoices.c.subtotal,
         )
         .join(orders, orders.c.id == shipments.c.order_id)
         .join(customers, customers.c.id == orders.c.customer_id)
@@ -167,6 +169,7 @@ def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[D
                 tuple((n, q) for n, q, _ in by_shipment.get(r.id, [])),
                 r.invoice,
                 r.due_date,
+                r.subtotal if r.subtotal is not None else Decimal(0),
             )
             for r in conn.execute(head)
         ]

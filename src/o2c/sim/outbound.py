@@ -38,8 +38,6 @@ WAVES = (10.0, 14.0)
 PICKUP = 17.0
 LAST_PACK = 16.5
 CENT = Decimal("0.01")
-# Whether delivery exceptions can name wrong items (the after-sale work adds the field).
-WRONG_ITEM_FIELD = "wrong_item" if "wrong_item" in DeliveryException.model_fields else None
 
 
 def release_wave(run: Run) -> None:
@@ -124,6 +122,7 @@ def dispatch(run: Run, day: date) -> None:
         run.agenda.at(arrival, partial(_deliver, run, shipped, carrier))
         if shipped.invoice and shipped.due_date:
             cash.plan_payment(run, shipped.customer, shipped.invoice, shipped.due_date)
+            aftersale.plan_billing_error(run, shipped.invoice, shipped.subtotal)
 
 
 def _exceptions(run: Run, shipped: Dispatched, carrier: SimCarrier) -> list[DeliveryException]:
@@ -135,10 +134,9 @@ def _exceptions(run: Run, shipped: Dispatched, carrier: SimCarrier) -> list[Deli
     if run.chance(run.config.short_delivery_rate):
         line_no, qty = rng.choice(shipped.lines)
         found.setdefault(line_no, {})["short"] = rng.randint(1, qty)
-    if WRONG_ITEM_FIELD:
-        for line_no, qty in shipped.lines:
-            if run.chance(run.config.wrong_pick_rate):
-                found.setdefault(line_no, {})[WRONG_ITEM_FIELD] = rng.randint(1, qty)
+    for line_no, qty in shipped.lines:
+        if run.chance(run.config.wrong_pick_rate):
+            found.setdefault(line_no, {})["wrong_item"] = rng.randint(1, qty)
     quantities = dict(shipped.lines)
     exceptions = []
     for line_no, kinds in sorted(found.items()):
@@ -167,5 +165,5 @@ def _deliver(
         return
     run.tally["deliveries"] += 1
     run.tally["deliveries with exceptions"] += bool(exceptions)
-    if summary.status in ("delivered", "closed"):
-        aftersale.after_delivery(run, run.orders.get(shipped.order), summary)
+    if exceptions or summary.status in ("delivered", "closed"):
+        aftersale.after_delivery(run, run.orders.get(shipped.order), summary, exceptions)
