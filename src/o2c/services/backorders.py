@@ -171,11 +171,22 @@ def fill_backorders(
     uow.stock.reserve_all(plan.reservations().items())
     order_ids = {number: order_id for order_id, number in order_numbers.items()}
     shares = plan.by_order()
-    fills = [
-        f
-        for number in sorted(shares, key=order_ids.__getitem__)
-        for f in _apply(uow, number, plan, shares[number], rule, actor, now)
-    ]
+    touched = uow.orders.get_many(sorted(shares, key=order_ids.__getitem__))
+    fills = [f for order in touched for f in _apply(uow, order, plan, shares[order.number], rule, actor, now)]
+    uow.orders.save_many(touched)  # adds the substitute lines
+    product_of = {(ln.order_number, ln.line_no): ln.product_id for ln in plan.lines.values()}
+    ShortfallLog(uow.connection).record(
+        Shortfall(
+            order_ids[f.order_number],
+            f.line_no,
+            product_of[f.order_number, f.line_no],  # the original line's, for a substitution
+            f.location_id,
+            f.quantity,
+            f.outcome,
+            now,
+        )
+        for f in fills
+    )
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
     return AllocationReport(rule, tuple(fills))
 
@@ -282,16 +293,16 @@ def _plan(
 
 def _apply(
     uow: UnitOfWork,
-    number: str,
+    order: Order,
     plan: _Plan,
     share: _Share,
     rule: BackorderRule,
     actor: str,
     now: datetime,
 ) -> list[BackorderFill]:
-    """Apply one order's share of the plan through the domain, then store it with its facts."""
-    order = uow.orders.get(number)
-    assert order.id is not None
+    """Apply one order's share of the plan through the domain and record its events; the caller
+    stores the orders and the shortfall facts of all of them at once."""
+    number = order.number
     allocated: list[BackorderFill] = []
     substituted: list[BackorderFill] = []
     for line_id, pos, qty in share.allocations:
@@ -307,7 +318,6 @@ def _apply(
                 number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
             )
         )
-    uow.orders.save(order)  # adds the substitute lines
     _record(uow, order, rule, allocated, substituted, actor, now)
     return allocated + substituted
 
@@ -360,12 +370,6 @@ def _record(
                 {"status": status, "lines": lines},
             )
         )
-    ShortfallLog(uow.connection).record(
-        Shortfall(
-            order.id, f.line_no, order.line(f.line_no).product_id, f.location_id, f.quantity, f.outcome, now
-        )
-        for f in allocated + substituted
-    )
 
 
 # --- facts the other use cases record ----------------------------------------------------------------

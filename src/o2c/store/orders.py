@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -100,6 +101,18 @@ _lines_of = (
     .where(order_lines.c.order_id == bindparam("order_id"))
     .order_by(order_lines.c.line_no)
 )
+_orders_by_numbers = (
+    select(orders, customers.c.code.label("customer_code"))
+    .join(customers, customers.c.id == orders.c.customer_id)
+    .where(orders.c.number.in_(bindparam("numbers", expanding=True)))
+)
+_lines_of_orders = (
+    select(order_lines, products.c.sku)
+    .join(products, products.c.id == order_lines.c.product_id)
+    .where(order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(order_lines.c.order_id, order_lines.c.line_no)
+)
+_BATCH = 500  # orders per statement when many are read at once (well within bound-parameter limits)
 _save_order = (
     update(orders)
     .where(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version"))
@@ -163,64 +176,108 @@ class OrderRepository:
         row = self._conn.execute(_by_idempotency_key, {"key": key}).first()
         return (row[0], row[1]) if row else None
 
+    def get_many(self, numbers: Sequence[str]) -> list[Order]:
+        """These orders with their lines, in the order of ``numbers``: two statements per 500 orders.
+        An unknown number is :class:`NotFound`."""
+        found: dict[str, Order] = {}
+        for start in range(0, len(numbers), _BATCH):
+            part = sorted(set(numbers[start : start + _BATCH]))
+            rows = self._conn.execute(_orders_by_numbers, {"numbers": part}).mappings().all()
+            lines: dict[int, list[OrderLine]] = {row["id"]: [] for row in rows}
+            for r in self._conn.execute(_lines_of_orders, {"order_ids": sorted(lines)}).mappings():
+                lines[r["order_id"]].append(OrderLine(**{k: v for k, v in r.items() if k != "order_id"}))
+            found.update((row["number"], _order(row, lines[row["id"]])) for row in rows)
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise NotFound(f"order {missing[0]} does not exist", order_number=missing[0])
+        return [found[n] for n in numbers]
+
     def save(self, order: Order) -> None:
         """Write back what actions may change, and add the lines that are new (substitutes).
 
         Raises :class:`~o2c.domain.errors.StaleOrder` if someone else saved the order meanwhile.
         """
-        assert order.id is not None
-        result = self._conn.execute(
-            _save_order,
+        self.save_many([order])
+
+    def save_many(self, changed: Sequence[Order]) -> None:
+        """:meth:`save` for several orders at once: one batch of order updates, one of line updates.
+
+        Raises :class:`~o2c.domain.errors.StaleOrder` (nothing is half-saved: the caller rolls back)
+        if someone else saved one of them meanwhile.
+        """
+        if not changed:
+            return
+        params = [
             {
                 "b_id": order.id,
                 "b_version": order.version,
                 **{f"b_{name}": getattr(order, name) for name in _ORDER_MUTABLE},
-            },
-        )
-        if result.rowcount != 1:
-            raise StaleOrder(
-                f"order {order.number} was changed by someone else; retry", order_number=order.number
-            )
-        order.version += 1
-        stored = [ln for ln in order.lines if ln.id is not None]
+            }
+            for order in changed
+        ]
+        if len(params) == 1 or self._conn.dialect.supports_sane_multi_rowcount:
+            if self._conn.execute(_save_order, params).rowcount != len(params):
+                raise _stale(changed)
+        else:  # a driver that cannot count the rows of a batch: one statement each
+            for order, values in zip(changed, params, strict=True):
+                if self._conn.execute(_save_order, values).rowcount != 1:
+                    raise _stale([order])
+        for order in changed:
+            order.version += 1
         self._conn.execute(
             _update_lines,
-            [{"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}} for ln in stored],
+            [
+                {"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}}
+                for order in changed
+                for ln in order.lines
+                if ln.id is not None
+            ],
         )
-        for line in order.lines:
-            if line.id is None:
-                values = dict(zip(_LINE_AT_ENTRY, (order.id, *_line_values(line)), strict=True))
-                line.id = int(self._conn.execute(_insert_line, values).scalar_one())
+        for order in changed:
+            for line in order.lines:
+                if line.id is None:
+                    values = dict(zip(_LINE_AT_ENTRY, (order.id, *_line_values(line)), strict=True))
+                    line.id = int(self._conn.execute(_insert_line, values).scalar_one())
 
     def _load(self, row: Any) -> Order:
         lines = [
             OrderLine(**{k: v for k, v in r.items() if k not in ("order_id",)})
             for r in self._conn.execute(_lines_of, {"order_id": row["id"]}).mappings()
         ]
-        return Order(
-            id=row["id"],
-            number=row["number"],
-            customer_id=row["customer_id"],
-            customer_code=row["customer_code"],
-            ship_to_id=row["ship_to_id"],
-            quote_id=row["quote_id"],
-            channel=Channel(row["channel"]),
-            backorder_policy=BackorderPolicy(row["backorder_policy"]),
-            status=OrderStatus(row["status"]),
-            currency=row["currency"],
-            requested_date=row["requested_date"],
-            promised_date=row["promised_date"],
-            customer_sent_at=row["customer_sent_at"],
-            received_at=row["received_at"],
-            released_at=row["released_at"],
-            picked_at=row["picked_at"],
-            packed_at=row["packed_at"],
-            shipped_at=row["shipped_at"],
-            delivered_at=row["delivered_at"],
-            invoiced_at=row["invoiced_at"],
-            paid_at=row["paid_at"],
-            cancelled_at=row["cancelled_at"],
-            expedited_at=row["expedited_at"],
-            version=row["version"],
-            lines=lines,
-        )
+        return _order(row, lines)
+
+
+def _stale(orders_: Sequence[Order]) -> StaleOrder:
+    numbers = ", ".join(o.number for o in orders_[:5]) + (" …" if len(orders_) > 5 else "")
+    what = f"order {numbers} was" if len(orders_) == 1 else f"one of the orders {numbers} was"
+    return StaleOrder(f"{what} changed by someone else; retry", order_number=orders_[0].number)
+
+
+def _order(row: Any, lines: list[OrderLine]) -> Order:
+    return Order(
+        id=row["id"],
+        number=row["number"],
+        customer_id=row["customer_id"],
+        customer_code=row["customer_code"],
+        ship_to_id=row["ship_to_id"],
+        quote_id=row["quote_id"],
+        channel=Channel(row["channel"]),
+        backorder_policy=BackorderPolicy(row["backorder_policy"]),
+        status=OrderStatus(row["status"]),
+        currency=row["currency"],
+        requested_date=row["requested_date"],
+        promised_date=row["promised_date"],
+        customer_sent_at=row["customer_sent_at"],
+        received_at=row["received_at"],
+        released_at=row["released_at"],
+        picked_at=row["picked_at"],
+        packed_at=row["packed_at"],
+        shipped_at=row["shipped_at"],
+        delivered_at=row["delivered_at"],
+        invoiced_at=row["invoiced_at"],
+        paid_at=row["paid_at"],
+        cancelled_at=row["cancelled_at"],
+        expedited_at=row["expedited_at"],
+        version=row["version"],
+        lines=lines,
+    )
