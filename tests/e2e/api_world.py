@@ -6,12 +6,16 @@ the services that hash passwords have their own tests.
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 
@@ -105,3 +109,22 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status and body["type"].startswith("urn:o2c:problem:")
     return body
+
+
+@contextmanager
+def serving(world: World) -> Iterator[str]:
+    """The world's app behind a real uvicorn server on a free local port; yields its base URL."""
+    config = uvicorn.Config(world.client.app, host="127.0.0.1", port=0, log_level="error", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (server.started and server.servers):
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from o2c import __version__
@@ -25,6 +26,11 @@ documents with a stable `code` and, for invalid input, the offending `field`. Cr
 """
 
 
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids for generated clients: ``orders_create_order``, ``orders_cancel``."""
+    return f"{route.tags[0]}_{route.name}" if route.tags else route.name
+
+
 def create_app(
     settings: ApiSettings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
 ) -> FastAPI:
@@ -36,6 +42,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         responses=problems.PROBLEM_RESPONSES,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = Runtime(
         settings,
