@@ -47,6 +47,7 @@ class SimulationResult:
     last_day: date
     master_data: tuple[ImportReport, ...]
     counts: dict[str, int]
+    transactions: int  # service calls made (each one unit of work)
 
 
 def simulate(
@@ -82,6 +83,7 @@ def simulate(
         config.start + timedelta(days=config.days - 1),
         tuple(reports),
         dict(sorted(run.tally.items())),
+        run.transactions,
     )
 
 

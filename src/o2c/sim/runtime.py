@@ -54,6 +54,7 @@ class Run:
     waiting: dict[str, None] = field(default_factory=dict)  # orders waiting for supply
     payments_due: dict[date, list[tuple[str, float]]] = field(default_factory=dict)  # (invoice, share)
     _customers: dict[str, SimCustomer] = field(default_factory=dict)
+    transactions: int = 0  # units of work handed to services
 
     @property
     def config(self) -> SimulationConfig:
@@ -65,6 +66,7 @@ class Run:
         return self._customers[code]
 
     def uow(self) -> UnitOfWork:
+        self.transactions += 1
         return UnitOfWork(self.engine, self.clock)
 
     def now(self) -> datetime:
