@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/order_entry.py
+	$(BIN)/python bench/http_orders.py
 	$(BIN)/python bench/promise.py
 	$(BIN)/python bench/backorder_allocation.py
 	$(BIN)/python bench/clv_fit.py
