@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Connection, String, and_, case, func, lite
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
 from o2c.analytics.figures import Distribution, Slice, run_distributions
-from o2c.analytics.periods import bucket, seconds_between
+from o2c.analytics.periods import bucket_key, seconds_between
 from o2c.store.tables import orders
 
 DIMENSIONS = ORDER_DIMENSIONS
@@ -69,7 +69,7 @@ def _measured(conn: Connection, spec: Slice, stages: tuple[str, ...]) -> Any:
     for name in stages:
         start, end = STAGES[name]
         placed = and_(start.is_not(None), *spec.window.contains(end))
-        columns.append(case((placed, bucket(end, spec.period, dialect))).label(f"{name}_period"))
+        columns.append(case((placed, bucket_key(end, spec.period, dialect))).label(f"{name}_period"))
         columns.append(seconds_between(start, end, dialect).label(f"{name}_seconds"))
     per_order = select(*columns).select_from(source).cte("per_order")
     return union_all(

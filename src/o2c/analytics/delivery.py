@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.periods import bucket, utc_date
+from o2c.analytics.periods import bucket_key, period_label, utc_date
 from o2c.store.after_sale_tables import credit_memos, returns
 from o2c.store.tables import order_lines, orders
 
@@ -95,7 +95,7 @@ def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
         .subquery("line_flags")
     )
     source, member = order_member(spec.by, lines.join(orders, o.id == lines.c.order_id), dialect)
-    period = bucket(o.delivered_at, spec.period, dialect)
+    period = bucket_key(o.delivered_at, spec.period, dialect)
     due = o.promised_date if basis is OnTimeBasis.PROMISED else o.requested_date
     wrong_fill = select(returns.c.order_id).where(
         returns.c.reason.in_(WRONG_FILL_REASONS), returns.c.status != "rejected"
@@ -175,7 +175,7 @@ def _row(r: Any) -> DeliveryPerformance:
             * (accurate.value or 0.0)
         )
     return DeliveryPerformance(
-        period=r.period,
+        period=period_label(r.period),
         member=r.member,
         on_time=on_time,
         in_full=in_full,

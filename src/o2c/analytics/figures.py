@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Float, Select, and_, case, cast, func, or_, select
 
 from o2c.analytics.dimensions import Dimension
-from o2c.analytics.periods import Period, Window
+from o2c.analytics.periods import Period, Window, period_label
 
 SECONDS_PER_HOUR = 3600
 
@@ -185,7 +185,12 @@ def run_distributions(
 ) -> dict[tuple[Any, ...], Distribution]:
     """Execute :func:`distribution_query` and key each :class:`Distribution` by its group."""
     rows = conn.execute(distribution_query(source, keys, conn.dialect.name)).all()
-    return {tuple(getattr(r, k) for k in keys): distribution_of(r) for r in rows}
+    return {
+        tuple(period_label(getattr(r, k)) if k == "period" else getattr(r, k) for k in keys): distribution_of(
+            r
+        )
+        for r in rows
+    }
 
 
 def as_json(value: Any) -> Any:

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Integer, case, func, select, type_coerce
 
 from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, order_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.periods import bucket, grouped
+from o2c.analytics.periods import bucket_key, grouped, period_label
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.tables import order_lines, orders
 from o2c.store.types import Minor
@@ -96,7 +96,7 @@ def _per_order(conn: Connection, spec: Slice) -> Any:
     lines, then one row per order to place); for a line breakdown (SKU, location) per order and member.
     """
     ln, dialect = order_lines.c, conn.dialect.name
-    period = bucket(orders.c.received_at, spec.period, dialect)
+    period = bucket_key(orders.c.received_at, spec.period, dialect)
     entered = [orders.c.status != "credit_hold", *spec.window.contains(orders.c.received_at)]
     if spec.by is None or spec.by in ORDER_DIMENSIONS:
         sums = (
@@ -165,7 +165,7 @@ def _row(r: Any, whole_orders: bool) -> EntryFill:
     units, allocated = int(r.units), int(r.units_allocated)
     value, short = r.value or Decimal(0), r.value_short or Decimal(0)
     return EntryFill(
-        period=r.period,
+        period=period_label(r.period),
         member=r.member,
         unit_fill_rate=ratio(allocated, units),
         line_fill_rate=ratio(int(r.full_lines), int(r.lines)),

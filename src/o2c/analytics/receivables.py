@@ -30,11 +30,12 @@ from o2c.analytics.periods import (
     ALL,
     Period,
     Window,
-    bucket,
     bucket_end,
+    bucket_key,
     bucket_start,
     grouped,
     labels_between,
+    period_label,
 )
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.after_sale_tables import credit_memos
@@ -82,7 +83,7 @@ def _flows(conn: Connection, spec: Slice, opening: bool) -> list[Any]:
             assert spec.window.start is not None
             period, where = ALL, [when < spec.window.start]
         else:
-            period, where = bucket(when, spec.period, conn.dialect.name), spec.window.contains(when)
+            period, where = bucket_key(when, spec.period, conn.dialect.name), spec.window.contains(when)
         statement = (
             select(
                 period.label("period"),
@@ -150,9 +151,10 @@ def days_sales_outstanding(conn: Connection, spec: Slice) -> list[SalesOutstandi
     moves: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     sales: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for kind, r in in_window:
-        moves[r.period, r.member] += r.amount or Decimal(0)
+        label = period_label(r.period)
+        moves[label, r.member] += r.amount or Decimal(0)
         if kind == "invoiced":
-            sales[r.period, r.member] += r.amount or Decimal(0)
+            sales[label, r.member] += r.amount or Decimal(0)
     members = sorted({r.member for _, r in in_window})
     result: list[SalesOutstanding] = []
     for label in labels:

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select, type_coerce
 
 from o2c.analytics.figures import Distribution, Ratio, Slice, ratio, run_distributions
-from o2c.analytics.periods import bucket, seconds_between, utc_date
+from o2c.analytics.periods import bucket_key, period_label, seconds_between, utc_date
 from o2c.domain.money import COST_SCALE, MONEY_SCALE
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, receipt_lines, receipts
 from o2c.store.tables import carriers, orders, products, shipment_lines, shipments, suppliers
@@ -87,7 +87,7 @@ def supplier_scorecard(conn: Connection, spec: Slice) -> list[SupplierScore]:
         .join(suppliers, suppliers.c.id == purchase_orders.c.supplier_id)
         .join(products, products.c.id == rl.product_id)
     )
-    period = bucket(r.received_at, spec.period, dialect).label("period")
+    period = bucket_key(r.received_at, spec.period, dialect).label("period")
     where = spec.window.contains(r.received_at)
     cost = Minor(COST_SCALE)
     received = (
@@ -116,7 +116,7 @@ def supplier_scorecard(conn: Connection, spec: Slice) -> list[SupplierScore]:
     )
     lead_times = run_distributions(conn, lead, ["period", "member"])
     accuracy = _quantity_accuracy(conn, spec)
-    rows = {(x.period, x.member): x for x in conn.execute(received)}
+    rows = {(period_label(x.period), x.member): x for x in conn.execute(received)}
     return [
         SupplierScore(
             period=key[0],
@@ -134,7 +134,7 @@ def supplier_scorecard(conn: Connection, spec: Slice) -> list[SupplierScore]:
 
 def _quantity_accuracy(conn: Connection, spec: Slice) -> dict[tuple[str, str], Ratio]:
     po, pol = purchase_orders.c, purchase_order_lines.c
-    period = bucket(po.closed_at, spec.period, conn.dialect.name).label("period")
+    period = bucket_key(po.closed_at, spec.period, conn.dialect.name).label("period")
     statement = (
         select(
             period,
@@ -150,7 +150,9 @@ def _quantity_accuracy(conn: Connection, spec: Slice) -> dict[tuple[str, str], R
         .where(po.status == "closed", *spec.window.contains(po.closed_at))
         .group_by(period, suppliers.c.code)
     )
-    return {(x.period, x.member): ratio(int(x.exact), int(x.lines)) for x in conn.execute(statement)}
+    return {
+        (period_label(x.period), x.member): ratio(int(x.exact), int(x.lines)) for x in conn.execute(statement)
+    }
 
 
 def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
@@ -174,7 +176,7 @@ def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
         .join(orders, orders.c.id == s.order_id)
         .outerjoin(units, units.c.shipment_id == s.id)
     )
-    period = bucket(s.delivered_at, spec.period, dialect).label("period")
+    period = bucket_key(s.delivered_at, spec.period, dialect).label("period")
     where = spec.window.contains(s.delivered_at)
     on_time = _flag(utc_date(s.delivered_at, dialect) <= orders.c.promised_date)
     statement = (
@@ -203,14 +205,15 @@ def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
         .where(*where)
     )
     transit_times = run_distributions(conn, transit, ["period", "member"])
-    return [_carrier_row(x, transit_times.get((x.period, x.member), _EMPTY)) for x in conn.execute(statement)]
+    rows = conn.execute(statement).all()
+    return [_carrier_row(x, transit_times.get((period_label(x.period), x.member), _EMPTY)) for x in rows]
 
 
 def _carrier_row(x: Any, transit: Distribution) -> CarrierScore:
     freight = x.freight or Decimal(0)
     grams = int(x.grams or 0)
     return CarrierScore(
-        period=x.period,
+        period=period_label(x.period),
         carrier=x.member,
         on_time_delivery=ratio(int(x.on_time), int(x.shipments)),
         transit_time=transit,

@@ -43,8 +43,8 @@ from o2c.analytics.dimensions import Dimension, require
 from o2c.analytics.figures import SECONDS_PER_HOUR, Distribution, Ratio, Slice, ratio, run_distributions
 from o2c.analytics.periods import (
     ALL,
-    bucket,
     bucket_end,
+    bucket_key,
     bucket_start,
     epoch_of,
     epoch_seconds,
@@ -224,7 +224,7 @@ def _recoveries(conn: Connection, spec: Slice) -> dict[tuple[str, str], Distribu
     source, member = _member(spec.by, stockout_episodes, _e.product_id, _e.location_id)
     measured = (
         select(
-            bucket(_e.ended_at, spec.period, dialect).label("period"),
+            bucket_key(_e.ended_at, spec.period, dialect).label("period"),
             member.label("member"),
             (epoch_seconds(_e.ended_at, dialect) - epoch_seconds(_e.started_at, dialect)).label("seconds"),
         )
