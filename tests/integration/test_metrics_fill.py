@@ -122,3 +122,13 @@ def test_weeks_start_on_monday_and_days_are_utc_dates(entered: Engine) -> None:
 def test_fill_rate_is_not_broken_down_by_carrier(entered: Engine) -> None:
     with pytest.raises(ValidationFailed, match="carrier"), entered.connect() as conn:
         entry_fill(conn, Slice(Period.MONTH, Dimension.CARRIER))
+
+
+def test_periods_are_utc_whatever_the_session_time_zone(entered: Engine) -> None:
+    # O3 at 23:59 UTC on 31 Mar is already 1 Apr in Auckland: it must stay in March.
+    with entered.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TIME ZONE 'Pacific/Auckland'")
+        days = {(r.period, r.member): r for r in entry_fill(conn, Slice(Period.DAY))}
+    assert days["2026-03-31", "all"].unit_fill_rate == Ratio(10, 10)
+    assert days["2026-04-01", "all"].unit_fill_rate == Ratio(2, 4)
