@@ -55,6 +55,20 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/invoices/IN-NONE", None, {"admin", "sales", "finance", "portal1"}),
     ("GET", "/payments", None, {"admin", "finance"}),
     ("POST", "/payments", {"invoice": "IN-NONE", "amount": "1.00"}, {"admin", "finance"}),
+    ("GET", "/receivables/aging", None, {"admin", "finance"}),
+    ("GET", "/returns", None, {"admin", "sales", "warehouse", "finance", "portal1"}),
+    ("GET", "/returns/RT-NONE", None, {"admin", "sales", "warehouse", "finance", "portal1"}),
+    (
+        "POST",
+        "/returns",
+        {"order": "SO-NONE", "reason": "damaged", "lines": [{"line_no": 1, "quantity": 1}]},
+        {"admin", "sales", "portal1"},
+    ),
+    ("POST", "/returns/RT-NONE/receive", {}, {"admin", "warehouse", "purchasing"}),
+    ("POST", "/returns/RT-NONE/credit", None, {"admin", "finance"}),
+    ("POST", "/returns/RT-NONE/reject", None, {"admin", "finance"}),
+    ("GET", "/backorders", None, {"admin", "sales", "warehouse", "purchasing"}),
+    ("POST", "/backorders/allocate", {}, {"admin", "warehouse"}),
     ("GET", "/purchase-orders", None, {"admin", "warehouse", "purchasing"}),
     ("POST", "/purchase-orders", PO, {"admin", "purchasing"}),
     ("GET", "/purchase-orders/PO-NONE", None, {"admin", "warehouse", "purchasing"}),
@@ -122,7 +136,12 @@ def _c2_documents(world: World) -> dict[str, str]:
     shipment = world.get("admin", "/shipments", params={"order": number}).json()["items"][0]["number"]
     invoice = world.get("admin", "/invoices", params={"order": number}).json()["items"][0]["number"]
     quote = world.post("portal2", "/quotes", {"lines": [{"sku": "SKU-A", "quantity": 1}]}).json()["number"]
-    return {"order": number, "shipment": shipment, "invoice": invoice, "quote": quote}
+    world.post("warehouse", f"/shipments/{shipment}/deliver", {})
+    body = {"order": number, "reason": "damaged", "lines": [{"line_no": 1, "quantity": 1}]}
+    authorised = world.post("portal2", "/returns", body)
+    assert authorised.status_code == 201, authorised.text
+    rma = authorised.json()["number"]
+    return {"order": number, "shipment": shipment, "invoice": invoice, "quote": quote, "return": rma}
 
 
 @pytest.mark.parametrize(
@@ -132,6 +151,7 @@ def _c2_documents(world: World) -> dict[str, str]:
         ("shipment", "/shipments/{}"),
         ("invoice", "/invoices/{}"),
         ("quote", "/quotes/{}"),
+        ("return", "/returns/{}"),
     ],
 )
 def test_another_customers_document_is_a_404_exactly_like_an_unknown_one(
@@ -157,16 +177,18 @@ def test_a_portal_user_cannot_act_on_another_customers_documents(world: World) -
     problem(world.post("portal1", f"/orders/{theirs['order']}/cancel"), 404)
     problem(world.post("portal1", f"/quotes/{fresh_quote}/convert", {}), 404)
     problem(world.get("portal1", "/customers/C2"), 404)
+    rma = {"order": theirs["order"], "reason": "damaged", "lines": [{"line_no": 1, "quantity": 1}]}
+    problem(world.post("portal1", "/returns", rma), 404)
 
     assert world.get("portal2", f"/quotes/{fresh_quote}").json()["status"] == "open"
-    assert world.get("portal2", f"/orders/{theirs['order']}").json()["status"] == "shipped"
+    assert world.get("portal2", f"/orders/{theirs['order']}").json()["status"] == "delivered"
 
 
 def test_a_portal_user_lists_only_their_own_documents_whatever_they_filter(world: World) -> None:
     _c2_documents(world)
     own = world.place("portal1", None, ("SKU-B", 1)).json()["number"]
 
-    for path in ("/orders", "/shipments", "/invoices", "/quotes", "/customers"):
+    for path in ("/orders", "/shipments", "/invoices", "/quotes", "/returns", "/customers"):
         items = world.get("portal1", path, params={"customer": "C2"}).json()["items"]
         assert {i.get("customer", i.get("code")) for i in items} <= {"C1"}, path
     assert [o["number"] for o in world.get("portal1", "/orders").json()["items"]] == [own]

@@ -37,6 +37,7 @@ def test_the_same_idempotency_key_returns_the_first_order_and_stores_nothing_mor
     assert world.count(orders) == 1
     other = problem(world.place("sales", "C1", ("SKU-A", 4), headers=key), 409)
     assert other["code"] == "idempotency_conflict"
+    assert other["context"] == {"idempotency_key": "web-1", "order_number": first.json()["number"]}
     assert world.count(orders) == 1
 
 

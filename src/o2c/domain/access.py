@@ -41,6 +41,9 @@ class Capability(StrEnum):
     RECEIVE_GOODS = "receive_goods"  # PO receipts and transfer receipts
     READ_TRANSFERS = "read_transfers"
     WRITE_TRANSFERS = "write_transfers"
+    READ_RETURNS = "read_returns"
+    REQUEST_RETURNS = "request_returns"  # authorise a return (an RMA) of delivered goods
+    DECIDE_RETURNS = "decide_returns"  # credit a received return, or reject one
     READ_EVENTS = "read_events"
     MANAGE_USERS = "manage_users"  # users, their tokens, the audit trail
 
@@ -61,6 +64,8 @@ GRANTS: dict[Role, frozenset[Capability]] = {
         C.CANCEL_ORDERS,
         C.READ_SHIPMENTS,
         C.READ_INVOICES,
+        C.READ_RETURNS,
+        C.REQUEST_RETURNS,
     },
     Role.WAREHOUSE: _STAFF_READ
     | {
@@ -72,6 +77,7 @@ GRANTS: dict[Role, frozenset[Capability]] = {
         C.RECEIVE_GOODS,
         C.READ_TRANSFERS,
         C.WRITE_TRANSFERS,
+        C.READ_RETURNS,
     },
     Role.PURCHASING: _STAFF_READ
     | {
@@ -90,6 +96,8 @@ GRANTS: dict[Role, frozenset[Capability]] = {
         C.READ_INVOICES,
         C.READ_PAYMENTS,
         C.RECORD_PAYMENTS,
+        C.READ_RETURNS,
+        C.DECIDE_RETURNS,
     },
     # Always limited to the portal user's own customer account.
     Role.PORTAL: frozenset(
@@ -103,6 +111,8 @@ GRANTS: dict[Role, frozenset[Capability]] = {
             C.CANCEL_ORDERS,
             C.READ_SHIPMENTS,
             C.READ_INVOICES,
+            C.READ_RETURNS,
+            C.REQUEST_RETURNS,
         }
     ),
 }

@@ -72,6 +72,7 @@ SNAPSHOTS: dict[str, Callable[[UnitOfWork, str], Any]] = {
     "quote": _listed("quotes", "number"),
     "shipment": _listed("shipments", "number"),
     "invoice": _listed("invoices", "number"),
+    "return": _listed("returns", "number"),
     "purchase_order": _purchase_order,
     "transfer": _transfer,
 }

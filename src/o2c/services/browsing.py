@@ -34,6 +34,7 @@ Kind = Literal[
     "shipments",
     "invoices",
     "payments",
+    "returns",
     "purchase_orders",
     "receipts",
     "transfers",
@@ -47,6 +48,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "orders": ("order", "number"),
     "shipments": ("shipment", "number"),
     "invoices": ("invoice", "number"),
+    "returns": ("return", "number"),
     "purchase_orders": ("purchase order", "number"),
     "receipts": ("receipt", "number"),
     "transfers": ("transfer", "number"),
@@ -57,6 +59,7 @@ EVENT_KINDS: dict[str, Kind] = {
     "quote": "quotes",
     "shipment": "shipments",
     "invoice": "invoices",
+    "return": "returns",
     "purchase_order": "purchase_orders",
     "transfer": "transfers",
 }

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from o2c.store.after_sale_tables import returns
 from o2c.store.supply_tables import purchase_orders, receipt_lines, receipts, transfers
 from o2c.store.tables import (
     carriers,
@@ -220,6 +221,24 @@ LISTINGS: dict[str, Listing] = {
         payments.c.id,
         "received_at",
         "-received_at",
+    ),
+    "returns": _listing(
+        select(
+            returns.c.number,
+            orders.c.number.label("order"),
+            customers.c.code.label("customer"),
+            returns.c.status,
+            returns.c.reason,
+            returns.c.authorised_at,
+            returns.c.received_at,
+            returns.c.credited_at,
+            returns.c.rejected_at,
+        )
+        .join(orders, orders.c.id == returns.c.order_id)
+        .join(customers, customers.c.id == returns.c.customer_id),
+        returns.c.id,
+        "authorised_at",
+        "-authorised_at",
     ),
     "purchase_orders": _listing(
         select(

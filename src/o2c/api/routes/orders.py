@@ -24,7 +24,7 @@ from o2c.api.deps import (
 )
 from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of
 from o2c.domain.access import Capability
-from o2c.domain.errors import ValidationFailed
+from o2c.domain.errors import IdempotencyConflict, ValidationFailed
 from o2c.domain.order import Channel
 from o2c.services import browsing
 from o2c.services.fulfilment import (
@@ -184,7 +184,15 @@ def create_order(
         idempotency_key=f"api:{user.id}:{idempotency_key}" if idempotency_key else None,
     )
     uow = runtime.audited(user, "order.placed")
-    summary = place_order(uow, request, actor=user.username)
+    try:
+        summary = place_order(uow, request, actor=user.username)
+    except IdempotencyConflict as error:  # say it in the caller's key, not the namespaced one
+        order_number = error.context.get("order_number")
+        raise IdempotencyConflict(
+            f"idempotency key {idempotency_key!r} was used for a different order ({order_number})",
+            idempotency_key=idempotency_key,
+            order_number=order_number,
+        ) from None
     version = uow.after["version"] if isinstance(uow.after, dict) else None
     response.headers["Location"] = f"/api/v1/orders/{summary.number}"
     if version is not None:

@@ -1,0 +1,187 @@
+"""Returns (RMAs): authorise against a delivered order, receive with disposition, credit or reject."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
+from o2c.api.idempotency import idempotent
+from o2c.api.schemas import Code, Page, Public, Quantity, Request, page_of
+from o2c.domain.access import Capability
+from o2c.domain.returns import Disposition, ReturnReason
+from o2c.services import browsing
+from o2c.services.returns import (
+    ReturnSummary,
+    authorise_return,
+    credit_return,
+    get_return,
+    receive_return,
+    reject_return,
+)
+from o2c.store.users import User
+
+router = APIRouter(prefix="/returns", tags=["returns"])
+
+LineNo = Annotated[int, Field(strict=True, ge=1, le=100_000)]
+
+
+class ReturnLineCreate(Request):
+    line_no: LineNo
+    quantity: Quantity
+
+
+class ReturnCreate(Request):
+    """Delivered units of an order's lines the customer sends back, and why."""
+
+    order: Code
+    reason: ReturnReason
+    lines: Annotated[list[ReturnLineCreate], Field(min_length=1, max_length=1000)]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"order": "SO-00000001", "reason": "damaged", "lines": [{"line_no": 1, "quantity": 2}]}
+            ]
+        }
+    }
+
+
+class ReceivedLine(Request):
+    line_no: LineNo
+    received: Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+    disposition: Disposition | None = None
+
+
+class ReturnReceive(Request):
+    """What came back (default: all authorised) and what becomes of it (default: restock)."""
+
+    disposition: Disposition = Disposition.RESTOCK
+    lines: Annotated[list[ReceivedLine], Field(max_length=1000)] | None = None
+
+
+class ReturnLinePublic(Public):
+    line_no: int
+    sku: str
+    quantity: int
+    received: int
+    disposition: str | None
+
+
+class ReturnPublic(Public):
+    number: str
+    order: str
+    customer: str
+    status: str
+    reason: str
+    authorised_at: datetime
+    received_at: datetime | None
+    credited_at: datetime | None
+    rejected_at: datetime | None
+    lines: list[ReturnLinePublic] = []
+    backorders_allocated: list[str] = []
+
+
+class CreditMemoPublic(Public):
+    number: str
+    customer: str
+    order: str
+    invoice: str | None
+    return_number: str | None
+    reason: str
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    applied: Decimal
+    unapplied: Decimal
+    issued_at: datetime
+
+
+def _public(summary: ReturnSummary) -> ReturnPublic:
+    return ReturnPublic.model_validate(summary, from_attributes=True)
+
+
+@router.get("", response_model=Page[ReturnPublic])
+def list_returns(
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_RETURNS)],
+    filters: FiltersDep,
+    paging: PagingDep,
+    order: Annotated[str | None, Query(max_length=30)] = None,
+) -> object:
+    """List returns, newest first; filter by status, customer, order and authorisation time."""
+    criteria = filters.criteria(user, order=order)
+    page = browsing.browse(runtime.uow(), "returns", criteria, paging.limit, paging.offset, paging.sort)
+    return page_of(ReturnPublic, page.items, paging.limit, paging.offset, page.next_offset)
+
+
+@router.post("", status_code=201, response_model=ReturnPublic)
+def create_return(
+    body: ReturnCreate,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.REQUEST_RETURNS)],
+    idempotency_key: IdempotencyKey = None,
+) -> object:
+    """Authorise the return of delivered units (an RMA); a portal user, of their own orders only."""
+    browsing.order(runtime.uow(), body.order, scope_of(user))  # another customer's order: 404
+    lines = {ln.line_no: ln.quantity for ln in body.lines}
+
+    def run() -> tuple[ReturnPublic, dict[str, str]]:
+        uow = runtime.audited(user, "return.authorised")
+        authorised = authorise_return(uow, body.order, lines, body.reason, user.username)
+        return _public(authorised), {"Location": f"/api/v1/returns/{authorised.number}"}
+
+    return idempotent(runtime, user, idempotency_key, "POST /returns", body, run)
+
+
+@router.get("/{number}", response_model=ReturnPublic)
+def get(number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_RETURNS)]) -> object:
+    """Read one return with its lines."""
+    browsing.document(runtime.uow(), "returns", number, scope_of(user))
+    return _public(get_return(runtime.uow(), number))
+
+
+@router.post("/{number}/receive", response_model=ReturnPublic)
+def receive(
+    number: Code,
+    body: ReturnReceive,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.RECEIVE_GOODS)],
+) -> object:
+    """Receive and inspect returned goods; restocked units go on hand and to waiting backorders."""
+    received = {ln.line_no: ln.received for ln in body.lines} if body.lines else None
+    per_line = {ln.line_no: ln.disposition for ln in body.lines or () if ln.disposition is not None}
+    uow = runtime.audited(user, "return.received", ("return", number))
+    return _public(receive_return(uow, number, body.disposition, received, per_line or None, user.username))
+
+
+@router.post("/{number}/credit", status_code=201, response_model=CreditMemoPublic)
+def credit(
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.DECIDE_RETURNS)],
+    idempotency_key: IdempotencyKey = None,
+) -> object:
+    """Issue the credit memo of a received return (net price plus tax of the received units)."""
+
+    def run() -> tuple[CreditMemoPublic, dict[str, str]]:
+        memo = credit_return(
+            runtime.audited(user, "return.credited", ("return", number)), number, user.username
+        )
+        return CreditMemoPublic.model_validate(memo, from_attributes=True), {}
+
+    return idempotent(runtime, user, idempotency_key, f"POST /returns/{number}/credit", None, run)
+
+
+@router.post("/{number}/reject", response_model=ReturnPublic)
+def reject(
+    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.DECIDE_RETURNS)]
+) -> object:
+    """Reject a return: nothing is credited."""
+    return _public(
+        reject_return(runtime.audited(user, "return.rejected", ("return", number)), number, user.username)
+    )
