@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Connection, String, and_, case, func, lite
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
 from o2c.analytics.figures import Distribution, Slice, run_distributions
-from o2c.analytics.periods import bucket_key, seconds_between
+from o2c.analytics.periods import bucket_key, epoch_seconds
 from o2c.store.tables import orders
 
 DIMENSIONS = ORDER_DIMENSIONS
@@ -60,29 +60,44 @@ class StageTime:
 def _measured(conn: Connection, spec: Slice, stages: tuple[str, ...]) -> Any:
     """(stage, period, member, seconds) of every stage completed in the window.
 
-    One pass over ``orders`` computes every stage of an order (its period, or NULL when the stage is
-    not complete or ends outside the window); the stages are then unpivoted from that one result.
+    One pass over ``orders`` converts each stamp once — to epoch seconds, and an end stamp in the
+    window to its period (NULL outside it) — and the stages are then unpivoted from that one result.
     """
     dialect = conn.dialect.name
     source, member = order_member(spec.by, orders, dialect)
-    columns: list[Any] = [member.label("member")]
+    stamps: dict[str, ColumnElement[Any]] = {}
+    ends: dict[str, ColumnElement[Any]] = {}
     for name in stages:
         start, end = STAGES[name]
-        placed = and_(start.is_not(None), *spec.window.contains(end))
-        columns.append(case((placed, bucket_key(end, spec.period, dialect))).label(f"{name}_period"))
-        columns.append(seconds_between(start, end, dialect).label(f"{name}_seconds"))
-    per_order = select(*columns).select_from(source).cte("per_order")
-    return union_all(
-        *(
-            select(
-                literal_column(f"'{name}'", String).label("stage"),
-                per_order.c[f"{name}_period"].label("period"),
-                per_order.c.member,
-                per_order.c[f"{name}_seconds"].label("seconds"),
-            ).where(per_order.c[f"{name}_period"].is_not(None))
-            for name in stages
+        stamps.setdefault(str(start), start)
+        stamps.setdefault(str(end), end)
+        ends.setdefault(str(end), end)
+    keys = {text: f"s{i}" for i, text in enumerate(stamps)}
+    columns: list[Any] = [member.label("member")]
+    columns += [epoch_seconds(stamp, dialect).label(f"{keys[text]}_epoch") for text, stamp in stamps.items()]
+    columns += [
+        case((and_(*spec.window.contains(end)), bucket_key(end, spec.period, dialect))).label(
+            f"{keys[text]}_period"
         )
-    )
+        for text, end in ends.items()
+    ]
+    per_order = select(*columns).select_from(source).cte("per_order")
+
+    def stage(name: str) -> Any:
+        start, end = (keys[str(stamp)] for stamp in STAGES[name])
+        began, ended, period = (
+            per_order.c[f"{start}_epoch"],
+            per_order.c[f"{end}_epoch"],
+            per_order.c[f"{end}_period"],
+        )
+        return select(
+            literal_column(f"'{name}'", String).label("stage"),
+            period.label("period"),
+            per_order.c.member,
+            (ended - began).label("seconds"),
+        ).where(period.is_not(None), began.is_not(None))
+
+    return union_all(*(stage(name) for name in stages))
 
 
 def cycle_times(conn: Connection, spec: Slice, stages: tuple[str, ...] = tuple(STAGES)) -> list[StageTime]:
