@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
+DEMO_AS_OF := 2026-07-03# the last of the 180 simulated days from 2026-01-05
 
 .PHONY: demo test lint bench clean
 
@@ -15,7 +16,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN)/o2c --database sqlite:///$(DEMO_DB) demo
+	$(BIN)/o2c --database sqlite:///$(DEMO_DB) simulate --days 180 --customers 300 --seed 1
+	$(BIN)/o2c --database sqlite:///$(DEMO_DB) report service --period month --as-of $(DEMO_AS_OF)
+	$(BIN)/o2c --database sqlite:///$(DEMO_DB) report service --period all --by segment --as-of $(DEMO_AS_OF)
+	@echo "Try next: $(BIN)/o2c -d sqlite:///$(DEMO_DB) report stockouts --by sku --as-of $(DEMO_AS_OF)"
+	@echo "  ... report suppliers | report carriers | report customers | order show SO-00000001 | backorders list"
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -33,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/scorecard.py
 	$(BIN)/python bench/customer_report.py
+	$(BIN)/python bench/simulate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB)*

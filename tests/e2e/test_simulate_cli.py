@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from o2c.store.database import create_db_engine
 from o2c.store.tables import orders
+from tests.integration.test_simulation import digest
 
 
 def o2c(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,3 +70,25 @@ def test_simulate_bulk_writes_the_orders_asked_for(tmp_path: Path) -> None:
     engine.dispose()
     assert rows["orders"] == stored == 400
     assert rows["order_lines"] > rows["orders"]
+
+
+SMALL_RUN = ("--days", "6", "--customers", "12", "--seed", "8", "--format", "json")
+
+
+def test_two_processes_with_the_same_seed_write_the_same_facts(tmp_path: Path) -> None:
+    digests = []
+    for n, hash_seed in enumerate(("1", "2")):
+        db = tmp_path / f"sim{n}.db"
+        result = subprocess.run(
+            [sys.executable, "-m", "o2c", "--database", f"sqlite:///{db}", "simulate", *SMALL_RUN],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},  # set and dict order must not matter
+        )
+        assert result.returncode == 0, result.stderr
+        engine = create_db_engine(f"sqlite:///{db}")
+        digests.append(digest(engine))
+        engine.dispose()
+    assert digests[0] == digests[1]

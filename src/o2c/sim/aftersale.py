@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
+from o2c.domain.errors import IllegalTransition, ValidationFailed
 from o2c.services.cases import open_case, resolve_case, respond_to_case
 from o2c.services.credits import issue_credit_memo
 from o2c.services.expediting import expedite_order
@@ -72,7 +73,11 @@ def _plan_return(run: Run, order: str, line_no: int, qty: int, reason: str) -> N
 
 
 def _authorise(run: Run, order: str, line_no: int, qty: int, reason: str) -> None:
-    authorised = authorise_return(run.uow(), order, {line_no: qty}, reason, ACTOR_SERVICE)
+    try:
+        authorised = authorise_return(run.uow(), order, {line_no: qty}, reason, ACTOR_SERVICE)
+    except ValidationFailed:  # more than is still returnable (an earlier return claimed it): refused
+        run.tally["returns refused"] += 1
+        return
     run.tally["returns"] += 1
     day = next_workday(run.now().date() + timedelta(days=run.rng.randint(3, 8)))
     disposition = "scrap" if reason == "damaged" else "restock"
@@ -148,5 +153,8 @@ def _answer_survey(run: Run, track: OrderTrack, had_exception: bool) -> None:
 def expedite(run: Run, track: OrderTrack) -> None:
     """A strategic customer waiting on a backorder gets its order rushed, once."""
     if track.customer.segment.name == "strategic" and not track.closed:
-        expedite_order(run.uow(), track.number, ACTOR_SERVICE)
+        try:
+            expedite_order(run.uow(), track.number, ACTOR_SERVICE)
+        except IllegalTransition:  # already expedited, or no longer expeditable
+            return
         run.tally["expedites"] += 1
