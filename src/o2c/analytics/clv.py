@@ -31,25 +31,35 @@ Gupta, S. & Lehmann, D. R. (2003). Customers as assets. *Journal of Interactive 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
+from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln, hyp2f1
 
-from o2c.domain.errors import O2CError, ValidationFailed
+from o2c.analytics.clv_fitting import FitFailed, Floats, as_floats, collapse, maximise
+from o2c.analytics.clv_spend import (
+    GammaGammaModel,
+    GammaGammaParams,
+    fit_gamma_gamma,
+    gamma_gamma_log_likelihood,
+)
+from o2c.domain.errors import ValidationFailed
 
-Floats = NDArray[np.float64]
-
-
-class FitFailed(O2CError):
-    """The likelihood could not be maximised (too few customers, or no repeat purchases at all)."""
-
-    code = "fit_failed"
-    http_status = 422
+__all__ = [
+    "BGNBDModel",
+    "BGNBDParams",
+    "FitFailed",
+    "GammaGammaModel",
+    "GammaGammaParams",
+    "bgnbd_log_likelihood",
+    "discounted_clv",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "gamma_gamma_log_likelihood",
+    "retention_clv",
+]
 
 
 # --- retention model ----------------------------------------------------------------------------
@@ -87,20 +97,8 @@ def retention_clv(margin: float, retention: float, discount_rate: float, periods
     return margin * ratio * (1 - ratio**periods) / (1 - ratio)
 
 
-# --- input checks -------------------------------------------------------------------------------
-
-
-def _as_floats(values: ArrayLike, name: str) -> Floats:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1:
-        raise ValidationFailed(f"{name} must be one-dimensional", field=name)
-    if not np.all(np.isfinite(array)):
-        raise ValidationFailed(f"{name} has a missing or infinite value", field=name)
-    return array
-
-
 def _summary(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[Floats, Floats, Floats]:  # noqa: N803 (T as in the paper)
-    x, tx, big_t = _as_floats(frequency, "frequency"), _as_floats(recency, "recency"), _as_floats(T, "T")
+    x, tx, big_t = as_floats(frequency, "frequency"), as_floats(recency, "recency"), as_floats(T, "T")
     if not (len(x) == len(tx) == len(big_t)):
         raise ValidationFailed("frequency, recency and T must have the same length", field="frequency")
     if np.any(x < 0) or np.any(x != np.floor(x)):
@@ -110,28 +108,6 @@ def _summary(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[Fl
     if np.any((x == 0) & (tx != 0)):
         raise ValidationFailed("recency must be 0 for a customer without repeat purchases", field="recency")
     return x, tx, big_t
-
-
-def _collapse(*columns: Floats) -> tuple[list[Floats], Floats]:
-    """Identical customers become one row with a weight: the likelihood is a weighted sum."""
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
-    changed = np.zeros(len(order), dtype=bool)
-    changed[0] = True
-    for c in ordered:
-        changed[1:] |= c[1:] != c[:-1]
-    starts = np.flatnonzero(changed)
-    counts = np.diff(np.r_[starts, len(order)]).astype(np.float64)
-    return [c[starts] for c in ordered], counts
-
-
-def _maximise(
-    negative: Callable[[Floats], tuple[float, Floats]], start: Floats, model: str
-) -> tuple[Floats, float, int]:
-    result = minimize(negative, np.log(start), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
-    if not np.isfinite(result.fun):
-        raise FitFailed(f"{model}: the likelihood is not finite at the optimum ({result.message})")
-    return np.exp(result.x), -float(result.fun), int(result.nfev)
 
 
 # --- BG/NBD -------------------------------------------------------------------------------------
@@ -295,7 +271,7 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDMo
         raise FitFailed("BG/NBD: no customers to fit")
     if not np.any(x > 0):
         raise FitFailed("BG/NBD: no customer made a repeat purchase; the purchase rate cannot be estimated")
-    (cx, ctx, ct), weights = _collapse(x, tx, big_t)
+    (cx, ctx, ct), weights = collapse(x, tx, big_t)
     histories = _Histories.of(cx, ctx, ct, weights)
     # Start from a rate matching the observed repeat rate (r = 1, so E[lambda] = 1 / alpha).
     start = np.array([1.0, max(float(big_t.sum()) / max(float(x.sum()), 1.0), 1e-3), 1.0, 1.0])
@@ -304,115 +280,8 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDMo
         value, gradient = _bgnbd_log_likelihood(BGNBDParams(*np.exp(log_params)), histories)
         return -value, -gradient
 
-    fitted, ll, evaluations = _maximise(negative, start, "BG/NBD")
+    fitted, ll, evaluations = maximise(negative, start, "BG/NBD")
     return BGNBDModel(BGNBDParams(*map(float, fitted)), ll, len(x), evaluations)
-
-
-# --- Gamma-Gamma --------------------------------------------------------------------------------
-
-
-class GammaGammaParams(NamedTuple):
-    """Transaction values ~ Gamma(p, nu) per customer, nu ~ Gamma(q, gamma) across customers."""
-
-    p: float
-    q: float
-    gamma: float
-
-
-def gamma_gamma_log_likelihood(
-    params: GammaGammaParams, frequency: Floats, monetary_value: Floats, weights: Floats | None = None
-) -> tuple[float, Floats]:
-    """Log-likelihood of the Gamma-Gamma spend model and its gradient w.r.t. ``log(p, q, gamma)``.
-
-    .. math:: \\ell_i = \\ln\\Gamma(px+q) - \\ln\\Gamma(px) - \\ln\\Gamma(q) + q\\ln\\gamma + (px-1)\\ln
-              \\bar z + px\\ln x - (px+q)\\ln(\\gamma + x\\bar z)
-
-    over customers with x > 0 repeat transactions of mean value mean value z (Fader & Hardie 2013, eq. 3).
-    """
-    p, q, gamma = params
-    x, z = frequency, monetary_value
-    w = np.ones_like(x) if weights is None else weights
-    px = p * x
-    log_total = np.log(gamma + x * z)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(z)
-        + px * np.log(x)
-        - (px + q) * log_total
-    )
-    grad_p = x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - log_total)
-    grad_q = digamma(px + q) - digamma(q) + np.log(gamma) - log_total
-    grad_gamma = q / gamma - (px + q) / (gamma + x * z)
-    gradient = np.array([np.dot(w, g) for g in (grad_p, grad_q, grad_gamma)]) * np.array(params)
-    return float(np.dot(w, ll)), gradient
-
-
-@dataclass(frozen=True)
-class GammaGammaModel:
-    """A fitted Gamma-Gamma model of average transaction value."""
-
-    params: GammaGammaParams
-    log_likelihood: float
-    customers: int
-    evaluations: int
-
-    def expected_average_value(self, frequency: ArrayLike, monetary_value: ArrayLike) -> Floats:
-        """Expected mean transaction value of each customer, given x repeat purchases of mean mean value z.
-
-        .. math:: E[Z\\mid x,\\bar z] = \\frac{(\\gamma + x\\bar z)\\,p}{px + q - 1}
-
-        A weighted average of the population mean pgamma/(q-1) and the customer's own mean; for x = 0 it
-        is the population mean. Needs q > 1.
-        """
-        p, q, gamma = self.params
-        x = _as_floats(frequency, "frequency")
-        z = _as_floats(monetary_value, "monetary_value")
-        z = np.where(x > 0, z, 0.0)
-        return np.asarray((gamma + x * z) * p / (p * x + q - 1), dtype=np.float64)
-
-
-def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGammaModel:
-    """Fit the Gamma-Gamma spend model by maximum likelihood on customers with repeat purchases.
-
-    Parameters
-    ----------
-    frequency : array_like
-        Repeat transactions x per customer; customers with x = 0 carry no information and are ignored.
-    monetary_value : array_like
-        Mean value of each customer's repeat transactions (must be > 0 where x > 0).
-
-    Returns
-    -------
-    GammaGammaModel
-        ``params`` (``p``, ``q``, ``gamma``), ``log_likelihood`` and ``expected_average_value``.
-    """
-    x = _as_floats(frequency, "frequency")
-    z = _as_floats(monetary_value, "monetary_value")
-    if len(x) != len(z):
-        raise ValidationFailed(
-            "frequency and monetary_value must have the same length", field="monetary_value"
-        )
-    repeat = x > 0
-    if np.any(z[repeat] <= 0):
-        raise ValidationFailed(
-            "monetary value must be positive for customers with repeat purchases", field="monetary_value"
-        )
-    if np.count_nonzero(repeat) < 2:
-        raise FitFailed("Gamma-Gamma: fewer than two customers with repeat purchases")
-    (cx, cz), weights = _collapse(x[repeat], z[repeat])
-    start = np.array([1.0, 2.0, float(np.mean(z[repeat]))])
-
-    def negative(log_params: Floats) -> tuple[float, Floats]:
-        value, gradient = gamma_gamma_log_likelihood(GammaGammaParams(*np.exp(log_params)), cx, cz, weights)
-        return -value, -gradient
-
-    fitted, ll, evaluations = _maximise(negative, start, "Gamma-Gamma")
-    return GammaGammaModel(
-        GammaGammaParams(*map(float, fitted)), ll, int(np.count_nonzero(repeat)), evaluations
-    )
 
 
 # --- discounted CLV -----------------------------------------------------------------------------
