@@ -69,9 +69,8 @@ def main() -> int:
     reference = one_bgnbd * purchases.evaluations + one_gg * value.evaluations
 
     print(f"customers: {args.customers:,} ({int(repeat.sum()):,} with repeat purchases)")
-    print(
-        f"BG/NBD      {purchases.params}  LL {purchases.log_likelihood:.1f}  evaluations {purchases.evaluations}"
-    )
+    print(f"BG/NBD      {purchases.params}  LL {purchases.log_likelihood:.1f}", end="")
+    print(f"  evaluations {purchases.evaluations}")
     print(f"Gamma-Gamma {value.params}  LL {value.log_likelihood:.1f}  evaluations {value.evaluations}")
     print(f"fit (both models, best of {args.repeat}): {fit_time:.3f} s")
     print(
