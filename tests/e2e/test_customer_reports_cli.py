@@ -91,13 +91,16 @@ def test_a_bad_rate_is_one_line_and_status_2(march: Path) -> None:
 
 
 def test_report_service_economics_prices_each_service_level(march: Path) -> None:
-    document = as_json(march, "report", "service-economics", "--from", "2026-03-02", "--to", "2026-03-29")
+    document = as_json(
+        march, "report", "service-economics", "--from", "2026-03-02", "--to", "2026-03-29", "--by-class"
+    )
     skus = {r["sku"]: r for r in document["skus"]}
     # P1 ordered 30, 100, 0, 0 units in the four weeks: 130 units over 28 days.
     assert skus["P1"]["demand_per_day"] == pytest.approx(130 / 28)
     assert not skus["P1"]["lead_time_observed"]  # no receipts: the 14-day default
     costs = [t["holding_cost"] for t in document["totals"]]
     assert costs == sorted(costs) and costs[0] > 0
+    assert sorted(document["classes"]) == ["A", "C"]  # P1 is A, P2 is C by revenue
 
 
 def test_sla_set_and_report_sla(march: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine
 
 from o2c.analytics.periods import Window
-from o2c.analytics.service_economics import safety_stock, service_economics, totals_by_level
+from o2c.analytics.service_economics import safety_stock, service_economics, totals_by_class, totals_by_level
 from o2c.domain.errors import ValidationFailed
 from tests.factories import add_customer, add_location, add_product, add_supplier
 from tests.integration.customer_facts import _ship_to, add_order, add_po_receipt, at
@@ -78,3 +78,15 @@ def test_each_point_of_service_costs_more_than_the_one_before(engine: Engine, hi
 def test_an_open_period_is_refused(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(ValidationFailed):
         service_economics(conn, Window(None, WINDOW.end))
+
+
+def test_totals_per_class_add_up_the_skus_of_each_class(engine: Engine, history: None) -> None:
+    with engine.connect() as conn:
+        rows = service_economics(conn, WINDOW)
+    classes = totals_by_class(rows, {"P1": "A"})  # P2 has no class: "-"
+    assert list(classes) == ["-", "A"]
+    p1 = next(r for r in rows if r.sku == "P1")
+    assert [t.safety_stock for t in classes["A"]] == [level.safety_stock for level in p1.levels]
+    overall = totals_by_level(rows)
+    both = [a.holding_cost + b.holding_cost for a, b in zip(classes["A"], classes["-"], strict=True)]
+    assert both == pytest.approx([t.holding_cost for t in overall])

@@ -19,6 +19,7 @@ than the one before, which is why near-100 % service becomes unprofitable.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -169,3 +170,14 @@ def totals_by_level(rows: list[SkuServiceEconomics]) -> list[ServiceLevelCost]:
         )
         for i, level in enumerate(rows[0].levels)
     ]
+
+
+def totals_by_class(
+    rows: list[SkuServiceEconomics], classes: Mapping[str, str]
+) -> dict[str, list[ServiceLevelCost]]:
+    """:func:`totals_by_level` per class of SKU (e.g. the ABC class of
+    :func:`o2c.analytics.abc_xyz.classify`); a SKU without a class is counted as ``"-"``."""
+    groups: dict[str, list[SkuServiceEconomics]] = {}
+    for row in rows:
+        groups.setdefault(classes.get(row.sku, "-"), []).append(row)
+    return {name: totals_by_level(groups[name]) for name in sorted(groups)}

@@ -17,7 +17,12 @@ from o2c.analytics.cost_to_serve import parse_rate
 from o2c.analytics.customer_report import CustomerReport, customer_report
 from o2c.analytics.periods import Period, Window
 from o2c.analytics.segmentation import Zone
-from o2c.analytics.service_economics import SERVICE_LEVELS, service_economics, totals_by_level
+from o2c.analytics.service_economics import (
+    SERVICE_LEVELS,
+    service_economics,
+    totals_by_class,
+    totals_by_level,
+)
 from o2c.analytics.sla import breaches, sla_compliance
 from o2c.cli.common import Format, FormatOption, date_option, decimal_option, out, print_json, state_of
 
@@ -194,19 +199,34 @@ def report_service_economics(
     holding_rate: Annotated[float, typer.Option(help="Yearly holding cost as a share of unit cost.")] = 0.25,
     lead_time: Annotated[float, typer.Option(help="Lead time in days when no receipt was recorded.")] = 14.0,
     sku: Annotated[list[str] | None, typer.Option(help="Only these SKUs (repeatable).")] = None,
+    by_class: Annotated[bool, typer.Option("--by-class", help="Also totals per ABC class of SKU.")] = False,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Safety stock and holding cost of cycle service levels 80 % to 99.9 %, per SKU and in total."""
+    window = window_of(first, last)
     with state_of(ctx).engine().connect() as conn:
-        rows = service_economics(
-            conn, window_of(first, last), holding_rate=holding_rate, default_lead_time_days=lead_time
-        )
+        rows = service_economics(conn, window, holding_rate=holding_rate, default_lead_time_days=lead_time)
+        abc = {i.key: i.abc for i in classify(conn, Subject.SKU, window)} if by_class else {}
     if sku:
         rows = [r for r in rows if r.sku in set(sku)]
     totals = totals_by_level(rows)
+    classes = totals_by_class(rows, abc) if by_class else {}
     if fmt is Format.JSON:
-        print_json({"skus": [asdict(r) for r in rows], "totals": [asdict(t) for t in totals]})
+        print_json(
+            {
+                "skus": [asdict(r) for r in rows],
+                "totals": [asdict(t) for t in totals],
+                "classes": {name: [asdict(t) for t in levels] for name, levels in classes.items()},
+            }
+        )
         return
+    if classes:
+        per_class = Table(
+            "ABC class", *(f"{100 * s:g} %" for s in SERVICE_LEVELS), title="holding cost / year"
+        )
+        for name, levels in classes.items():
+            per_class.add_row(name, *(f"{t.holding_cost:,.0f}" for t in levels))
+        out.print(per_class)
     table = Table("SKU", "d/day", "sd", "LT days", "sd LT", *(f"SS {100 * s:g}%" for s in SERVICE_LEVELS))
     for r in rows:
         stocks = [f"{level.safety_stock:,.0f}" for level in r.levels]
