@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from o2c.store.auth_tables import audit_log
+from o2c.store.auth_tables import audit_log, idempotent_requests
 from o2c.store.tables import orders
 from tests.e2e.api_world import World, build_world, problem, world
 
@@ -295,3 +296,15 @@ def test_a_failed_mutation_leaves_no_audit_entry(world: World) -> None:
     problem(world.post("sales", "/orders/SO-NONE/cancel"), 404)
 
     assert world.count(audit_log) == before
+
+
+def test_a_replayed_token_creation_does_not_show_or_store_the_secret_again(world: World) -> None:
+    key = {"Idempotency-Key": "token-1"}
+    first = world.post("sales", "/auth/tokens", {"name": "ci"}, headers=key)
+    again = world.post("sales", "/auth/tokens", {"name": "ci"}, headers=key)
+
+    assert first.json()["token"].startswith("o2c_")
+    assert (again.json()["id"], again.json()["token"]) == (first.json()["id"], None)
+    with world.engine.connect() as conn:
+        stored = str(conn.execute(select(idempotent_requests.c.response)).scalar_one())
+    assert first.json()["token"] not in stored

@@ -45,6 +45,18 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(small_world: World) ->
     assert small_world.get("finance", "/products").status_code == 200  # another client's own bucket
 
 
+def test_inventing_tokens_does_not_escape_the_rate_limit(small_world: World) -> None:
+    statuses = [
+        small_world.client.get(
+            "/api/v1/products", headers={"Authorization": f"Bearer made-up-{i}"}
+        ).status_code
+        for i in range(30)
+    ]
+
+    assert set(statuses[:20]) == {401}
+    assert 429 in statuses[20:]
+
+
 INJECTIONS = [
     "'; DROP TABLE orders; --",
     "C1' OR '1'='1",

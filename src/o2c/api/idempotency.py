@@ -23,12 +23,18 @@ def idempotent(
     body: BaseModel | None,
     create: Callable[[], tuple[BaseModel, dict[str, str]]],
     status_code: int = 201,
+    *,
+    secret: frozenset[str] = frozenset(),
 ) -> JSONResponse:
-    """Run ``create`` once per (user, key); a retry with the same request gets the stored response."""
+    """Run ``create`` once per (user, key); a retry with the same request gets the stored response.
+
+    Fields named in ``secret`` (a password, a token) are neither fingerprinted nor stored: a replay
+    answers without them, since a secret is shown once.
+    """
     if key is None:
         result, headers = create()
         return JSONResponse(result.model_dump(mode="json"), status_code, headers=headers)
-    request_body = body.model_dump_json() if body is not None else ""
+    request_body = body.model_dump_json(exclude=set(secret)) if body is not None else ""
     digest = hashlib.sha256(f"{what}\n{request_body}".encode()).hexdigest()
     stored = claim_key(runtime.uow(), user.id, key, digest)
     if stored is not None:
@@ -41,5 +47,6 @@ def idempotent(
         release_key(runtime.uow(), user.id, key)
         raise
     content = result.model_dump(mode="json")
-    store_response(runtime.uow(), user.id, key, status_code, {"body": content, "headers": headers})
+    kept = {k: None if k in secret else v for k, v in content.items()}
+    store_response(runtime.uow(), user.id, key, status_code, {"body": kept, "headers": headers})
     return JSONResponse(content, status_code, headers=headers)

@@ -84,13 +84,20 @@ class FailedLogins:
         return failures
 
 
-def client_key(scope: Scope) -> str:
-    """Who a request counts against: its bearer token when it has one, else its address."""
+ADDRESS_SHARE = 4  # an address may carry this many clients' worth of requests
+
+
+def client_keys(scope: Scope) -> tuple[str, str | None]:
+    """Who a request counts against: its address, and its bearer token when it has one.
+
+    Counting the address too means that inventing tokens does not buy fresh buckets.
+    """
+    client = scope.get("client")
+    address = f"a:{client[0] if client else 'unknown'}"
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
-            return "t:" + hashlib.sha256(value).hexdigest()[:32]
-    client = scope.get("client")
-    return f"a:{client[0] if client else 'unknown'}"
+            return address, "t:" + hashlib.sha256(value).hexdigest()[:32]
+    return address, None
 
 
 class LimitsMiddleware:
@@ -100,12 +107,14 @@ class LimitsMiddleware:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.buckets = buckets
+        self.addresses = TokenBuckets(buckets.rate * ADDRESS_SHARE, buckets.burst * ADDRESS_SHARE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wait = self.buckets.take(client_key(scope))
+        address, token = client_keys(scope)
+        wait = max(self.buckets.take(token or address), self.addresses.take(address) if token else 0.0)
         if wait > 0:
             error = RateLimited("too many requests: slow down", retry_after=math.ceil(wait))
             await self._refuse(scope, receive, send, error, {"Retry-After": str(math.ceil(wait))})

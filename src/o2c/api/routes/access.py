@@ -47,7 +47,9 @@ class TokenPublic(Public):
 
 
 class IssuedTokenPublic(TokenPublic):
-    token: str = Field(description="The secret: shown this once, never again.")
+    token: str | None = Field(
+        description="The secret: shown this once, never again (null in an idempotent replay)."
+    )
 
 
 class UserPublic(Public):
@@ -142,7 +144,7 @@ def my_tokens(user: CurrentUser, runtime: RuntimeDep) -> list[TokenPublic]:
 def create_my_token(
     body: TokenCreate, user: CurrentUser, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> object:
-    """Create another token for the caller; the secret is in this response only."""
+    """Create another token for the caller; the secret is in this response only (not in a replay)."""
     expires = timedelta(days=body.expires_in_days) if body.expires_in_days else None
 
     def create() -> tuple[IssuedTokenPublic, dict[str, str]]:
@@ -151,7 +153,9 @@ def create_my_token(
         )
         return _issued(issued), {}
 
-    return idempotent(runtime, user, idempotency_key, "POST /auth/tokens", body, create)
+    return idempotent(
+        runtime, user, idempotency_key, "POST /auth/tokens", body, create, secret=frozenset({"token"})
+    )
 
 
 @router.post("/auth/tokens/{token_id}/revoke", response_model=TokenPublic)
@@ -184,7 +188,9 @@ def create_user(
         created = access.create_user(runtime.uow(), request, actor=user.username)
         return _user(created), {"Location": f"/api/v1/users/{created.username}"}
 
-    return idempotent(runtime, user, idempotency_key, "POST /users", body, create)
+    return idempotent(
+        runtime, user, idempotency_key, "POST /users", body, create, secret=frozenset({"password"})
+    )
 
 
 @router.post("/users/{username}/tokens/{token_id}/revoke", response_model=TokenPublic)
