@@ -118,6 +118,8 @@ def _show_worst_stockouts(engine: Engine, top: int = 5) -> None:
     table = Table(
         "sku", "stockout value", "units short at entry", title=f"The {top} worst SKUs by stockout value"
     )
+    for column in table.columns[1:]:
+        column.justify = "right"
     for f in worst[:top]:
         table.add_row(f.member, f"{f.stockout_value:,.2f}", f"{f.stockout_units:,}")
     out.print(table)
