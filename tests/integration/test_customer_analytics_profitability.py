@@ -170,3 +170,32 @@ def test_the_customer_report_filters_after_zoning_and_explains_a_missing_clv(
     # Only B bought twice: Gamma-Gamma needs at least two repeat buyers.
     assert everyone.clv_note is not None and "Gamma-Gamma" in everyone.clv_note
     assert all(line.clv is None for line in everyone.lines)
+
+
+def test_the_customer_report_values_customers_from_their_invoice_history(engine: Engine) -> None:
+    from o2c.analytics.customer_report import customer_report
+    from tests.factories import add_carrier, add_customer, add_product
+    from tests.integration.customer_facts import _ship_to, add_invoice, add_order, add_shipment
+
+    product, carrier = add_product(engine, "P1"), add_carrier(engine)
+    # Customer k buys on k + 1 distinct March days, every (6 - k) days from 03-01, 10 units at 10.00.
+    for k in range(6):
+        customer = add_customer(engine, f"K{k}")
+        for n in range(k + 1):
+            when = at(3, 1 + n * (6 - k))
+            order, _, (line,) = add_order(
+                engine, customer, _ship_to(engine, customer), when, [(product, 10, "10.00", "6")]
+            )
+            add_shipment(engine, order, carrier, when, "1.00", delivered=None)
+            add_invoice(engine, order, customer, when, [(line, 10, "100.00")])
+    with engine.connect() as conn:
+        report = customer_report(conn, MARCH)
+    assert report.clv_note is None
+    lines = {line.customer.code: line for line in report.lines}
+    for line in lines.values():
+        assert line.clv is not None and line.p_alive is not None and line.expected_purchases is not None
+        assert 0 < line.p_alive <= 1
+        # CLV = discounted expected revenue (> 0) * net profit margin in the period: same sign.
+        assert (line.clv > 0) == (line.customer.profit.net_profit > 0)
+    assert lines["K0"].p_alive == 1.0  # no repeat purchase: BG/NBD cannot have seen a dropout
+    assert lines["K5"].expected_purchases > lines["K1"].expected_purchases  # the frequent buyer buys more

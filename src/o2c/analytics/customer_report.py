@@ -78,7 +78,7 @@ def _invoice_log(conn: Connection, window: Window) -> TransactionLog:
         .group_by(invoices.c.customer_id, day)
     )
     rows = conn.execute(statement).all()
-    codes = dict(conn.execute(select(customers.c.id, customers.c.code)).tuples().all())
+    codes = {row[0]: row[1] for row in conn.execute(select(customers.c.id, customers.c.code))}
     return TransactionLog(
         np.array([codes[r[0]] for r in rows], dtype=np.str_),
         np.array([str(r[1])[:10] for r in rows], dtype="datetime64[D]"),
