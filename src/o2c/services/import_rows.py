@@ -253,7 +253,9 @@ class RowFormat(Generic[R]):
 def parse_location(f: Fields) -> MasterRow:
     """A location; ``processing_days`` and ``pick_pack_days`` (lead times of a promise) when given."""
     code = f.text("code", CODE)
-    lead_times = {name: f.optional_integer(name, 0, MAX_DAYS) for name in ("processing_days", "pick_pack_days")}
+    lead_times = {
+        name: f.optional_integer(name, 0, MAX_DAYS) for name in ("processing_days", "pick_pack_days")
+    }
     values = {"name": f.text("name", NAME), "region": f.text("region", CODE), **_given(lead_times)}
     return MasterRow(f.line, code, values)
 
