@@ -18,7 +18,7 @@ The model (defaults in :class:`o2c.sim.config.SimulationConfig`; ``docs/simulati
   yearly season (40 %), a supplier and sometimes an alternate; suppliers with lead times of 7-35
   days and late / short / rejection rates (half of them unreliable); carriers with delay and damage
   rates and freight per shipment and per kg.
-- **Demand** (:mod:`~o2c.sim.demand`): Poisson orders a day (0.35 a customer a week by default),
+- **Demand** (:mod:`~o2c.sim.demand`): Poisson orders a day (0.3 a customer a week by default),
   customers by weight, lines 1 + Poisson(segment mean - 1), lognormal quantities; transmittal
   delays per channel; requested dates for a share of orders; quotes for sales-rep orders, delivery
   inquiries (ATP promises).

@@ -80,7 +80,7 @@ class SimulationConfig:
     suppliers: int = 8
     carriers: int = 4
     # Demand
-    orders_per_customer_week: float = 0.35  # mean over customers; individual volumes are Pareto
+    orders_per_customer_week: float = 0.3  # mean over customers; individual volumes are Pareto
     pareto_alpha: float = 1.16  # the shape that gives the 80/20 rule
     weekend_share: float = 0.15  # a weekend day's volume relative to a weekday (web, marketplace)
     erratic_share: float = 0.3  # SKUs with erratic demand (lognormal quantity, sigma 1.0 vs 0.35)
