@@ -3,6 +3,7 @@ PostgreSQL: each a fact recorded once, with its timestamps, and bad input changi
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -81,7 +82,8 @@ def test_a_billing_correction_lowers_what_the_customer_owes_and_frees_credit(
         Decimal("2.00"),
         Decimal("27.00"),
     )
-    assert memo.number == "CM-00000001" and memo.reason == "billing_error" and memo.order == first
+    # Document numbers: PostgreSQL sequences run on across tests, so only the shape is fixed.
+    assert re.fullmatch(r"CM-\d{8}", memo.number) and memo.reason == "billing_error" and memo.order == first
     assert [r.total for r in receivables_aging(uow)] == [Decimal("135.00")]
     with engine.connect() as conn:
         kinds = set(conn.execute(select(events.c.event_type).where(events.c.entity_id == invoice)).scalars())
@@ -134,12 +136,8 @@ def test_a_case_is_opened_answered_and_resolved_with_its_times(
 ) -> None:
     order, _ = shipped_order(uow, engine, 1, deliver=False)
     opened = open_case(uow, "ACME", "delivery", "parcel late", order_number=order, priority="high")
-    assert (opened.number, opened.status, opened.order, opened.priority) == (
-        "CS-00000001",
-        "open",
-        order,
-        "high",
-    )
+    assert re.fullmatch(r"CS-\d{8}", opened.number)
+    assert (opened.status, opened.order, opened.priority) == ("open", order, "high")
     clock.advance(timedelta(hours=3))
     responded = respond_to_case(uow, opened.number, actor="agent")
     clock.advance(timedelta(hours=21))
