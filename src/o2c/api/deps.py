@@ -51,7 +51,7 @@ class Runtime:
         )
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:  # async: no I/O, no thread hop
     runtime = request.app.state.runtime
     assert isinstance(runtime, Runtime)
     return runtime
@@ -76,7 +76,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 def require(capability: Capability) -> Any:
     """A dependency yielding the caller, if their role holds ``capability`` (else 403)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not may(user.role, capability):
             raise NotPermitted(
                 f"role {user.role} may not {capability.replace('_', ' ')}", capability=str(capability)
@@ -98,7 +98,7 @@ class Paging:
     sort: str | None
 
 
-def _paging(
+async def _paging(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, description="Items per page (at most the server's maximum).")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -170,7 +170,7 @@ class Filters:
         )
 
 
-def _filters(
+async def _filters(
     status: Annotated[str | None, Query(max_length=30, description="Only documents in this status.")] = None,
     customer: Annotated[str | None, Query(max_length=40, description="Only this customer's (code).")] = None,
     since: Annotated[Instant | None, Query(description="From this instant (inclusive).")] = None,
