@@ -6,10 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition
+from o2c.services.backorders import allocate_arrivals
 from o2c.services.billing import PaymentRequest, receivables_aging, record_payment
 from o2c.services.fulfilment import (
     DeliverRequest,
@@ -23,7 +24,7 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
-from o2c.store.tables import events, invoices, shipments
+from o2c.store.tables import events, invoices, shipments, stock
 from o2c.store.uow import UnitOfWork
 from tests.factories import (
     add_carrier,
@@ -183,3 +184,51 @@ def test_cancelling_the_remainder_keeps_the_times_of_the_last_shipment_and_deliv
     done = cancel_order(uow, placed.number)  # the customer gives up on the backorder
     assert done.status == "delivered"
     assert (done.stages["shipped_at"], done.stages["delivered_at"]) == (shipped_at, delivered_at)
+
+
+def test_an_earlier_shipment_is_delivered_while_the_filled_backorder_is_back_in_the_warehouse(
+    uow: UnitOfWork, engine: Engine, clock: ManualClock, world: dict[str, int]
+) -> None:
+    placed = place_order(uow, order(("GADGET", 5)))  # 3 in stock: 2 backordered
+    for step in (release_order, pick_order, pack_order):
+        step(uow, placed.number)
+    ship_order(uow, placed.number, ShipRequest(carrier="UPS", tracking_number="T4"))
+    with engine.connect() as conn:
+        first = conn.execute(select(shipments.c.number)).scalar_one()
+    clock.advance(timedelta(days=1))
+    arrived = product_and_location(engine, world["gadget"])
+    with uow:  # supply arrives and fills the backorder, as a receipt does
+        uow.connection.execute(update(stock).where(stock.c.id == world["gadget"]).values(on_hand=2))
+        assert allocate_arrivals(uow, [arrived], "receiving") == [placed.number]
+        uow.commit()
+    release_order(uow, placed.number)
+    pick_order(uow, placed.number)
+
+    clock.advance(timedelta(days=1))
+    first_delivered_at = clock.now()
+    picked = deliver_shipment(uow, first, DeliverRequest())
+
+    assert picked.status == "picked"  # the 2 units of the filled backorder are still in the warehouse
+    assert (picked.lines[0].delivered, picked.stages["delivered_at"]) == (3, None)
+    pack_order(uow, placed.number)
+    clock.advance(timedelta(hours=2))
+    shipped_at = clock.now()
+    ship_order(uow, placed.number, ShipRequest(carrier="UPS", tracking_number="T5"))
+    with engine.connect() as conn:
+        second = conn.execute(select(shipments.c.number).where(shipments.c.number != first)).scalar_one()
+    clock.advance(timedelta(days=1))
+    done = deliver_shipment(uow, second, DeliverRequest())
+    assert done.status in ("delivered", "closed")
+    assert done.lines[0].delivered == 5
+    stages = done.stages
+    assert (stages["shipped_at"], stages["delivered_at"]) == (shipped_at, clock.now())
+    assert stages["released_at"] < stages["shipped_at"] < stages["delivered_at"]  # type: ignore[operator]
+    assert first_delivered_at < stages["delivered_at"]  # type: ignore[operator]
+
+
+def product_and_location(engine: Engine, stock_id: int) -> tuple[int, int]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(stock.c.product_id, stock.c.location_id).where(stock.c.id == stock_id)
+        ).one()
+    return int(row.product_id), int(row.location_id)

@@ -417,6 +417,47 @@ def test_cancelling_the_rest_of_an_order_whose_shipments_all_arrived_lets_it_be_
     assert (order.status, order.delivered_at) == (S.DELIVERED, NOW)  # when the goods arrived, not the cancel
 
 
+def _partly_shipped_and_back_in_the_warehouse(status: OrderStatus) -> Order:
+    """Line 1 shipped 6 of 10 on T0; its 4 backordered units were allocated since and went round again."""
+    order = make_order(S.PARTIALLY_SHIPPED, make_line(1, 10, shipped=6, backordered=4))
+    order.allocate_backorder(1, 4, 7)
+    steps = {S.RELEASED: ["release"], S.PICKED: ["release", "pick"], S.PACKED: ["release", "pick", "pack"]}
+    for step in steps[status]:
+        ACTIONS[step](order)
+    assert order.status is status
+    return order
+
+
+@pytest.mark.parametrize("status", [S.RELEASED, S.PICKED, S.PACKED], ids=str)
+def test_an_earlier_shipment_is_delivered_while_the_rest_of_the_order_is_back_in_the_warehouse(
+    status: OrderStatus,
+) -> None:
+    order = _partly_shipped_and_back_in_the_warehouse(status)
+
+    order.record_delivery({1: (6, 0)}, True, NOW)
+
+    assert (order.line(1).qty_delivered, order.line(1).delivered_at) == (6, NOW)
+    assert (order.status, order.delivered_at) == (status, None)  # 4 units are still to ship
+
+
+def test_an_order_delivered_in_two_shipments_is_delivered_when_the_second_arrives() -> None:
+    order = _partly_shipped_and_back_in_the_warehouse(S.PACKED)
+    order.record_delivery({1: (6, 0)}, True, NOW)
+
+    order.ship(None, NOW)
+    assert (order.status, order.delivered_at) == (S.SHIPPED, None)
+    order.record_delivery({1: (4, 0)}, True, LATER)
+
+    assert (order.status, order.delivered_at, order.line(1).qty_delivered) == (S.DELIVERED, LATER, 10)
+
+
+def test_a_second_delivery_of_the_same_units_is_refused_while_the_rest_is_in_the_warehouse() -> None:
+    order = _partly_shipped_and_back_in_the_warehouse(S.PICKED)
+    order.record_delivery({1: (6, 0)}, True, NOW)
+
+    assert_refused_unchanged(order, lambda o: o.record_delivery({1: (1, 0)}, True, LATER), IllegalTransition)
+
+
 def test_completing_delivery_does_nothing_while_a_shipment_is_undelivered() -> None:
     order = order_in(S.SHIPPED)
 

@@ -79,6 +79,10 @@ ALLOWED: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
 )
 # Statuses in which the customer can still cancel without a return.
 CANCELLABLE = frozenset({S.CREDIT_HOLD, S.OPEN, S.RELEASED, S.PICKED, S.PACKED, S.PARTIALLY_SHIPPED})
+# Statuses in which a shipment can be on its way: after a partial shipment the rest of the order goes
+# round the warehouse again (released, picked, packed) while the first shipment is still travelling.
+# Recording its delivery changes no status; only a shipped order becomes delivered.
+DELIVERABLE = frozenset({S.RELEASED, S.PICKED, S.PACKED, S.PARTIALLY_SHIPPED, S.SHIPPED})
 
 
 @dataclass
@@ -320,7 +324,14 @@ class Order:
         """Apply proof of delivery: ``{line_no: (qty_delivered, qty_damaged)}`` for one shipment, and
         ``{line_no: qty_wrong_item}``: units that arrived (so delivered) but were not the product
         ordered; damaged and wrong-item units are distinct units of the delivered quantity."""
-        self._refuse_unless({OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED}, "deliver")
+        self._refuse_unless(set(DELIVERABLE), "deliver")
+        if not any(line.qty_shipped > line.qty_delivered for line in self.lines):
+            raise IllegalTransition(
+                f"order {self.number} is {self.status}: cannot deliver, nothing shipped is undelivered",
+                order_number=self.number,
+                status=str(self.status),
+                action="deliver",
+            )
         wrong = wrong_items or {}
         for line_no, (qty, damaged) in delivered.items():  # check every line before changing any
             line = self.line(line_no)
