@@ -321,6 +321,16 @@ order_lines = Table(
     ),
     Index("ix_order_lines_product_location", "product_id", "location_id"),
 )
+# The open demand ATP nets (store.supply_plan): partial, so it holds only backordered lines, and
+# covering, so a promise reads a SKU's demand without visiting the order-line rows themselves.
+_backordered = order_lines.c.qty_backordered > 0
+Index(
+    "ix_order_lines_open_demand",
+    *(order_lines.c[name] for name in ("product_id", "location_id", "promised_date", "order_id")),
+    order_lines.c.qty_backordered,
+    sqlite_where=_backordered,
+    postgresql_where=_backordered,
+)
 
 shipments = Table(
     "shipments",
