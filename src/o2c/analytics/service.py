@@ -14,12 +14,13 @@ that places it in a period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from o2c.analytics import cycle_time, delivery, fill, receivables
 from o2c.analytics.backorders import DIMENSIONS as BACKORDER_DIMENSIONS
@@ -177,6 +178,29 @@ def _rows(
     return [rows[k] for k in sorted(rows)]
 
 
+SCORECARD_WORK_MEM = "256MB"  # of each sort on PostgreSQL while the scorecard runs
+
+
+@contextmanager
+def _sort_memory(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, ``work_mem`` raised to :data:`SCORECARD_WORK_MEM` for the statements inside.
+
+    Exact medians and 90th percentiles of cycle-time stages (``percentile_cont``) sort every value of a
+    group; at the server's default ``work_mem`` (4MB) those sorts spill to disk and dominate the
+    scorecard's time (51 s of 5M lines). The setting is transaction-local (``set_config(..., true)``,
+    i.e. ``SET LOCAL``) and put back afterwards, so it never outlives this read nor leaks into the
+    caller's other statements or a pooled connection. On an error the transaction is being abandoned
+    anyway, and its rollback undoes the setting. Nothing to do on SQLite.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    previous = conn.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+    conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": SCORECARD_WORK_MEM})
+    yield
+    conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": previous})
+
+
 def service_scorecard(
     conn: Connection, spec: Slice, as_of: datetime, basis: OnTimeBasis = OnTimeBasis.PROMISED
 ) -> ServiceScorecard:
@@ -202,12 +226,15 @@ def service_scorecard(
         "days sales outstanding": by is None or by in receivables.DIMENSIONS,
         "open backorders": by is None or by in BACKORDER_DIMENSIONS,
     }
-    fills = entry_fill(conn, spec) if applies["fill rates, stockout value, backorder rate"] else []
-    deliveries = (
-        delivery_performance(conn, spec, basis) if applies["on time, in full, OTIF, perfect order"] else []
-    )
-    stages = cycle_times(conn, spec) if applies["order cycle time, order-to-cash"] else []
-    outstanding = days_sales_outstanding(conn, spec) if applies["days sales outstanding"] else []
-    backorders = open_backorders(conn, as_of, by) if applies["open backorders"] else []
+    with _sort_memory(conn):
+        fills = entry_fill(conn, spec) if applies["fill rates, stockout value, backorder rate"] else []
+        deliveries = (
+            delivery_performance(conn, spec, basis)
+            if applies["on time, in full, OTIF, perfect order"]
+            else []
+        )
+        stages = cycle_times(conn, spec) if applies["order cycle time, order-to-cash"] else []
+        outstanding = days_sales_outstanding(conn, spec) if applies["days sales outstanding"] else []
+        backorders = open_backorders(conn, as_of, by) if applies["open backorders"] else []
     missing = [name for name, ok in applies.items() if not ok]
     return ServiceScorecard(spec, as_of, _rows(fills, deliveries, stages, outstanding), backorders, missing)
