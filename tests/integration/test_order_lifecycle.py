@@ -24,7 +24,7 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
-from o2c.store.tables import events, invoices, shipments, stock
+from o2c.store.tables import events, invoices, products, shipments, stock
 from o2c.store.uow import UnitOfWork
 from tests.factories import (
     add_carrier,
@@ -232,3 +232,21 @@ def product_and_location(engine: Engine, stock_id: int) -> tuple[int, int]:
             select(stock.c.product_id, stock.c.location_id).where(stock.c.id == stock_id)
         ).one()
     return int(row.product_id), int(row.location_id)
+
+
+def test_a_shipment_weighs_its_shipped_units_at_their_product_weights(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(products).where(products.c.sku == "WIDGET").values(weight_g=1250))
+        conn.execute(update(products).where(products.c.sku == "GADGET").values(weight_g=340))
+    placed = place_order(uow, order(("WIDGET", 10), ("GADGET", 2)))
+    for step in (release_order, pick_order, pack_order):
+        step(uow, placed.number)
+    ship_order(uow, placed.number, ShipRequest(carrier="UPS", tracking_number="W1", quantities={1: 4, 2: 2}))
+    ship_order(uow, placed.number, ShipRequest(carrier="UPS", tracking_number="W2"))
+
+    with engine.connect() as conn:
+        weights = conn.execute(select(shipments.c.weight_g).order_by(shipments.c.id)).scalars().all()
+    # first: 4 widgets x 1250 g + 2 gadgets x 340 g = 5000 + 680 = 5680 g; second: 6 widgets x 1250 g = 7500 g
+    assert weights == [5680, 7500]

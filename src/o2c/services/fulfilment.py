@@ -99,7 +99,7 @@ def ship_order(uow: UnitOfWork, number: str, request: ShipRequest, actor: str = 
         for line_no in sorted(shipped, key=lambda n: stock_ids[n]):
             uow.stock.issue(stock_ids[line_no], shipped[line_no])
         line_ids = {ln.line_no: ln.id for ln in order.lines}
-        weight = 0  # weight is filled by the carrier integration; freight comes from the request
+        weight = _shipment_weight(uow, order, shipped)  # freight comes from the request
         shipment_number = uow.next_number(DocumentKind.SHIPMENT)
         shipment_id = uow.billing.add_shipment(
             shipment_number,
@@ -154,6 +154,13 @@ def ship_order(uow: UnitOfWork, number: str, request: ShipRequest, actor: str = 
 def _id(order: Order) -> int:
     assert order.id is not None
     return order.id
+
+
+def _shipment_weight(uow: UnitOfWork, order: Order, shipped: dict[int, int]) -> int:
+    """Grams shipped: quantity times the product's unit weight, the products read in one query."""
+    lines = [order.line(n) for n in shipped]
+    grams = {p.id: p.weight_g for p in uow.master.products_by_sku(ln.sku for ln in lines).values()}
+    return sum(grams[ln.product_id] * shipped[ln.line_no] for ln in lines)
 
 
 def _stock_of(uow: UnitOfWork, order: Order, line_no: int) -> int:
