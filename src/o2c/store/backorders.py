@@ -47,9 +47,15 @@ _positions = (
         (stock.c.on_hand - stock.c.allocated).label("available"),
     )
     .join(locations, locations.c.id == stock.c.location_id)
-    .where(tuple_(stock.c.product_id, stock.c.location_id).in_(bindparam("pairs", expanding=True)))
+    .where(stock.c.id.in_(bindparam("stock_ids", expanding=True)))
     .order_by(stock.c.id)
 )
+_stock_ids = select(stock.c.id).where(
+    tuple_(stock.c.product_id, stock.c.location_id).in_(bindparam("pairs", expanding=True))
+)
+# A long list of (product, location) pairs overflows PostgreSQL's parser stack ("stack depth limit
+# exceeded") and SQLite's bound-parameter limit: pairs and ids go to the database in chunks.
+_CHUNK = 1000
 _lock_stock = _positions.with_for_update(of=stock)
 _lock_free_stock = _positions.with_for_update(of=stock, skip_locked=True)
 _lock_orders = (
@@ -176,10 +182,23 @@ class BackorderRepository:
         (PostgreSQL; SQLite has one writer at a time anyway).
         """
         wanted = sorted(set(pairs))
-        if not wanted:
-            return []
+        ids = sorted(
+            {
+                int(stock_id)
+                for start in range(0, len(wanted), _CHUNK)
+                for stock_id in self._conn.execute(
+                    _stock_ids, {"pairs": wanted[start : start + _CHUNK]}
+                ).scalars()
+            }
+        )
+        # Rows never change their (product, location), so the ids found unlocked are the rows to lock;
+        # locking by ascending id chunks keeps the one lock order across chunks.
         statement = _lock_free_stock if skip_locked else _lock_stock
-        return [StockPosition(*row) for row in self._conn.execute(statement, {"pairs": wanted})]
+        return [
+            StockPosition(*row)
+            for start in range(0, len(ids), _CHUNK)
+            for row in self._conn.execute(statement, {"stock_ids": ids[start : start + _CHUNK]})
+        ]
 
     def lock_orders(self, product_ids: Iterable[int], location_ids: Iterable[int]) -> dict[int, str]:
         """Orders with open backorders of these products here (or nowhere), locked in id order:
