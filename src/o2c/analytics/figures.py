@@ -1,9 +1,13 @@
 """The shapes every metric returns: a ratio with its numerator and denominator, a distribution of
 durations, and the slice (period, breakdown, window) a metric is asked for.
 
-Distributions are computed in SQL: each group's count, sum and sum of squares, and its median and 90th
-percentile — ``percentile_cont`` on PostgreSQL, ``row_number`` ranks on SQLite (where Python then
-interpolates between the two ranked values either side, per group — never per order).
+Distributions over a few thousand values (lead times, transit times, stockout episodes) are computed in
+SQL: each group's count, sum and sum of squares, and its median and 90th percentile —
+``percentile_cont`` on PostgreSQL, ``row_number`` ranks on SQLite (where Python then interpolates
+between the two ranked values either side, per group — never per order). Distributions over millions
+of values (the cycle-time stages of every order) are computed by :func:`distributions` over arrays
+read in one pass: an exact percentile needs every value of its group in order, and one NumPy sort
+does that in a fraction of the time either database's sort takes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Float, Select, and_, case, cast, func, or_, select
 
 from o2c.analytics.dimensions import Dimension
@@ -111,6 +117,47 @@ def distribution_of(row: Any) -> Distribution:
         median = _between(row.mid_low, row.mid_high, (n - 1) % 2, 2)
         p90 = _between(row.p90_low, row.p90_high, (n - 1) * 9 % 10, 10)
     return Distribution(n, _hours(mean), _hours(median), _hours(p90), std_dev)
+
+
+def _percentile(
+    ordered: NDArray[np.int64], start: NDArray[np.int64], n: NDArray[np.int64], tenths: int
+) -> Any:
+    """Per group, the ``tenths``/10 percentile of ``ordered[start:start + n]`` with linear interpolation
+    between the ranked values either side (as ``percentile_cont``), the rank ``(n - 1)·p`` kept exact."""
+    scaled = (n - 1) * tenths
+    low = start + scaled // 10
+    high = np.minimum(low + 1, start + n - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (scaled % 10) / 10
+
+
+def distributions(groups: NDArray[np.int64], seconds: NDArray[np.int64]) -> dict[int, Distribution]:
+    """The :class:`Distribution` (seconds in, hours out) of the values of each group.
+
+    ``groups[i]`` is the group of the value ``seconds[i]``. The values are sorted once by group then
+    value; each group is then a run, whose count, sum, centred sum of squares and ranked values give the
+    figures without a loop over the values. Sums are exact integers; the deviation is centred on each
+    group's mean before squaring, so large durations lose no precision.
+    """
+    if groups.size == 0:
+        return {}
+    order = np.lexsort((seconds, groups))
+    ordered, grouped_by = seconds[order], groups[order]
+    starts = np.flatnonzero(np.r_[True, grouped_by[1:] != grouped_by[:-1]])
+    n = np.diff(np.r_[starts, ordered.size])
+    totals = np.add.reduceat(ordered, starts)
+    means = totals / n
+    deviations = ordered - np.repeat(means, n)
+    squares = np.add.reduceat(deviations * deviations, starts)
+    medians = _percentile(ordered, starts, n, 5)
+    p90s = _percentile(ordered, starts, n, 9)
+    found: dict[int, Distribution] = {}
+    for i, group in enumerate(grouped_by[starts].tolist()):  # one step per group, not per value
+        count = int(n[i])
+        std_dev = _hours(math.sqrt(float(squares[i]) / (count - 1))) if count > 1 else None
+        found[group] = Distribution(
+            count, _hours(float(means[i])), _hours(float(medians[i])), _hours(float(p90s[i])), std_dev
+        )
+    return found
 
 
 def distribution_query(

@@ -17,11 +17,14 @@ Convention (every metric follows it):
 from __future__ import annotations
 
 import calendar
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import BigInteger, ColumnElement, Date, DateTime, Integer, String, cast, func, literal_column
 
 from o2c.domain.errors import ValidationFailed
@@ -100,6 +103,33 @@ def bucket_key(column: ColumnElement[datetime], period: Period | None, dialect: 
     return func.strftime("%Y-%m-01", column, type_=String)
 
 
+_SECONDS_PER_DAY = 86_400
+_MONDAY_OFFSET = 3  # 1970-01-01, day 0, was a Thursday: day + 3 counts from the Monday before
+
+
+def bucket_codes(epochs: NDArray[np.int64], period: Period | None) -> NDArray[np.int64]:
+    """The UTC period of each instant (whole epoch seconds) as an integer code, for grouping arrays:
+    the day number, the day number of the week's Monday, or the month number; 0 with no period.
+    :func:`code_label` names a code as :func:`bucket` names its bucket."""
+    if period is None:
+        return np.zeros_like(epochs)
+    if period is Period.MONTH:
+        return epochs.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    days = epochs // _SECONDS_PER_DAY
+    if period is Period.WEEK:
+        return days - (days + _MONDAY_OFFSET) % 7
+    return days
+
+
+def code_label(code: int, period: Period | None) -> str:
+    """The ``YYYY-MM-DD`` label (first day) of a bucket code of :func:`bucket_codes`."""
+    if period is None:
+        return "all"
+    if period is Period.MONTH:
+        return f"{np.datetime64(code, 'M')}-01"
+    return str(np.datetime64(code, "D"))
+
+
 def period_label(key: object) -> str:
     """The ``YYYY-MM-DD`` label of a bucket key as the database returns it (text on SQLite, the
     bucket's first instant on PostgreSQL, ``"all"`` for no period)."""
@@ -113,7 +143,13 @@ def epoch_seconds(column: ColumnElement[datetime], dialect: str) -> ColumnElemen
     if dialect == "postgresql":
         # date_part is double precision (extract is numeric, several times slower); exact to the second.
         return cast(func.floor(func.date_part("epoch", column)), BigInteger)
+    if _SQLITE_HAS_UNIXEPOCH:
+        return func.unixepoch(column, type_=Integer)
     return cast(func.strftime("%s", column), Integer)
+
+
+# unixepoch() (SQLite 3.38) parses a stamp about twice as fast as strftime('%s'), with the same result.
+_SQLITE_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def seconds_between(

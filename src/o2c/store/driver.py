@@ -1,4 +1,5 @@
-"""Prepared statements for the order-entry hot path: SQLAlchemy's SQL, run on the DBAPI cursor.
+"""Prepared statements for the hot paths (order entry, bulk analytic reads): SQLAlchemy's SQL, run on
+the DBAPI cursor.
 
 **Why.** Placing an order runs about eight statements. Through ``Connection.execute`` each costs some
 60-110 µs of SQLAlchemy bookkeeping around the driver call (execution context, parameter construction
@@ -21,16 +22,18 @@ keeps per call only what cannot be avoided: convert the values and run the curso
   the deadlock retry of :func:`~o2c.store.uow.retrying` see the same exceptions; a connection found
   lost is invalidated.
 
-**What it gives up**, which is why it serves only the statements of order entry: no
+**What it gives up**, which is why it serves only the statements of order entry and the bulk
+reads of the analytics: no
 ``before/after_cursor_execute`` events and no echo logging for these statements, and no statement that
 needs Core's per-execution work (expanding ``IN`` parameters, Python-side column defaults); such a
-statement is refused when it is compiled. Everything else in the store uses ``Connection.execute``.
+statement is refused when it is compiled. Everything else in the store uses ``Connection.execute``,
+but for the analytics that read millions of raw values in chunks (:meth:`Prepared.chunks`).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -80,6 +83,26 @@ class Prepared:
     def scalar(self, conn: Connection, params: Params | None = None) -> Any:
         """The first column of the one row the statement returns."""
         return self._run(conn, params or {}, many=False, read=_Compiled.scalar)
+
+    def chunks(
+        self, conn: Connection, params: Params | None = None, size: int = 100_000
+    ) -> Iterator[Sequence[Any]]:
+        """The result rows, ``size`` at a time, as the driver returns them: tuples of raw values, no type
+        conversion. For set-based reads that turn columns of plain numbers and text straight into arrays
+        (the analytics over millions of rows), where building a row object per row is the main cost."""
+        compiled = self._compiled(conn)
+        bound = compiled.bind(params or {})
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, bound)
+            while rows := cursor.fetchmany(size):
+                yield rows
+        except compiled.dbapi_error as error:
+            raise compiled.wrapped(error, bound, conn, dbapi_connection, cursor) from error
+        finally:
+            cursor.close()
 
     def _run(
         self,
