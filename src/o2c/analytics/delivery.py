@@ -31,27 +31,17 @@ fall on different orders: reading both shows which.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import Connection
 
-from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
+from o2c.analytics.dimensions import ORDER_DIMENSIONS, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.periods import bucket_key, period_label, utc_date
-from o2c.store.after_sale_tables import credit_memos, returns
-from o2c.store.tables import order_lines, orders
+from o2c.analytics.outcomes import WRONG_FILL_REASONS, OnTimeBasis, Outcomes, order_outcomes
 
+__all__ = ["DIMENSIONS", "WRONG_FILL_REASONS", "DeliveryPerformance", "OnTimeBasis", "delivery_performance"]
 DIMENSIONS = ORDER_DIMENSIONS
-WRONG_FILL_REASONS = ("wrong_item", "wrong_quantity")
-
-
-class OnTimeBasis(StrEnum):
-    """The date an order must be delivered by to be on time."""
-
-    PROMISED = "promised"
-    REQUESTED = "requested"
 
 
 @dataclass(frozen=True)
@@ -71,54 +61,14 @@ class DeliveryPerformance:
     perfect_order_index: float | None
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return case((condition, 1), else_=0)
-
-
-def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
-    """One row per order delivered in the window: its period, member and five pass/fail flags.
-
-    The lines are summed per order first (one pass over them), then each order meets its stamps.
-    """
-    dialect = conn.dialect.name
-    ln, o = order_lines.c, orders.c
-    lines = (
-        select(
-            ln.order_id,
-            func.min(_flag(ln.qty_delivered + ln.qty_substituted + ln.qty_cancelled >= ln.qty_ordered)).label(
-                "in_full"
-            ),
-            _flag(func.sum(ln.qty_damaged) == 0).label("damage_free"),
-            _flag(func.sum(ln.qty_wrong_item) == 0).label("no_wrong_item"),
-        )
-        .group_by(ln.order_id)
-        .subquery("line_flags")
-    )
-    source, member = order_member(spec.by, lines.join(orders, o.id == lines.c.order_id), dialect)
-    period = bucket_key(o.delivered_at, spec.period, dialect)
-    due = o.promised_date if basis is OnTimeBasis.PROMISED else o.requested_date
-    wrong_fill = select(returns.c.order_id).where(
-        returns.c.reason.in_(WRONG_FILL_REASONS), returns.c.status != "rejected"
-    )
-    billing_error = select(credit_memos.c.order_id).where(credit_memos.c.reason == "billing_error")
-    return (
-        select(
-            period.label("period"),
-            member.label("member"),
-            _flag(and_(due.is_not(None), utc_date(o.delivered_at, dialect) <= due)).label("on_time"),
-            lines.c.in_full,
-            lines.c.damage_free,
-            (lines.c.no_wrong_item * _flag(o.id.not_in(wrong_fill))).label("filled"),
-            _flag(o.id.not_in(billing_error)).label("invoiced"),
-        )
-        .select_from(source)
-        .where(*spec.window.contains(o.delivered_at))
-        .subquery("per_order")
-    )
+_COUNTS = ("orders", "on_time", "in_full", "otif", "damage_free", "filled", "invoiced", "accurate", "perfect")
 
 
 def delivery_performance(
-    conn: Connection, spec: Slice, basis: OnTimeBasis = OnTimeBasis.PROMISED
+    conn: Connection,
+    spec: Slice,
+    basis: OnTimeBasis = OnTimeBasis.PROMISED,
+    outcomes: Iterable[Outcomes] | None = None,
 ) -> list[DeliveryPerformance]:
     """On time, in full, OTIF and perfect order of the orders delivered in each period.
 
@@ -131,6 +81,9 @@ def delivery_performance(
         the carrier of the order's first shipment) and window.
     basis : OnTimeBasis
         Judge on time against the promised date (default) or the requested date.
+    outcomes : iterable of Outcomes, optional
+        :func:`~o2c.analytics.outcomes.order_outcomes` of the same slice and basis, when the caller has
+        read them already (the scorecard reads them once for fill and delivery).
 
     Returns
     -------
@@ -138,52 +91,47 @@ def delivery_performance(
         One row per period and member with a delivered order, in period then member order.
     """
     require("delivery performance", spec.by, DIMENSIONS)
-    o = _per_order(conn, spec, basis)
-    accurate = o.c.filled * o.c.invoiced
-    statement = (
-        select(
-            o.c.period,
-            o.c.member,
-            func.count().label("orders"),
-            func.sum(o.c.on_time).label("on_time"),
-            func.sum(o.c.in_full).label("in_full"),
-            func.sum(o.c.on_time * o.c.in_full).label("otif"),
-            func.sum(o.c.damage_free).label("damage_free"),
-            func.sum(o.c.filled).label("filled"),
-            func.sum(o.c.invoiced).label("invoiced"),
-            func.sum(accurate).label("accurate"),
-            func.sum(o.c.on_time * o.c.in_full * o.c.damage_free * accurate).label("perfect"),
-        )
-        .group_by(o.c.period, o.c.member)
-        .order_by(o.c.period, o.c.member)
-    )
-    return [_row(r) for r in conn.execute(statement)]
+    if outcomes is None:
+        outcomes = order_outcomes(conn, spec, basis)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for o in outcomes:
+        if o.delivered is None:
+            continue
+        parts = counts.setdefault((o.delivered, o.member), [0] * len(_COUNTS))
+        for i, name in enumerate(_COUNTS):
+            parts[i] += getattr(o, name)
+    return [_row(period, member, *parts) for (period, member), parts in sorted(counts.items())]
 
 
-def _row(r: Any) -> DeliveryPerformance:
-    orders_delivered = int(r.orders)
-    on_time, in_full, damage_free = (
-        ratio(int(v), orders_delivered) for v in (r.on_time, r.in_full, r.damage_free)
+def _row(
+    period: str,
+    member: str,
+    orders_delivered: int,
+    *counts: int,
+) -> DeliveryPerformance:
+    on_time, in_full, otif, damage_free, filled, invoiced, accurate_orders, perfect = counts
+    on_time_rate, in_full_rate, damage_free_rate = (
+        ratio(v, orders_delivered) for v in (on_time, in_full, damage_free)
     )
-    accurate = ratio(int(r.accurate), orders_delivered)
+    accurate = ratio(accurate_orders, orders_delivered)
     index = None
     if orders_delivered:
         index = (
-            (on_time.value or 0.0)
-            * (in_full.value or 0.0)
-            * (damage_free.value or 0.0)
+            (on_time_rate.value or 0.0)
+            * (in_full_rate.value or 0.0)
+            * (damage_free_rate.value or 0.0)
             * (accurate.value or 0.0)
         )
     return DeliveryPerformance(
-        period=period_label(r.period),
-        member=r.member,
-        on_time=on_time,
-        in_full=in_full,
-        otif=ratio(int(r.otif), orders_delivered),
-        damage_free=damage_free,
-        accurately_filled=ratio(int(r.filled), orders_delivered),
-        accurately_invoiced=ratio(int(r.invoiced), orders_delivered),
+        period=period,
+        member=member,
+        on_time=on_time_rate,
+        in_full=in_full_rate,
+        otif=ratio(otif, orders_delivered),
+        damage_free=damage_free_rate,
+        accurately_filled=ratio(filled, orders_delivered),
+        accurately_invoiced=ratio(invoiced, orders_delivered),
         accurate=accurate,
-        perfect_order_rate=ratio(int(r.perfect), orders_delivered),
+        perfect_order_rate=ratio(perfect, orders_delivered),
         perfect_order_index=index,
     )

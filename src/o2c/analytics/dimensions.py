@@ -69,6 +69,17 @@ def _attribute(dialect: str, table: Table, column: str, key: ColumnElement[int])
     return lookup if dialect == "sqlite" else table.c[column]
 
 
+def customer_member(
+    dimension: Dimension, source: FromClause, customer_id: ColumnElement[int], dialect: str
+) -> tuple[FromClause, ColumnElement[str]]:
+    """Join what ``source`` needs to name the segment or code of the customer ``customer_id``."""
+    column = "segment" if dimension is Dimension.SEGMENT else "code"
+    member = _attribute(dialect, customers, column, customer_id)
+    if dialect == "sqlite":
+        return source, member
+    return source.join(customers, customers.c.id == customer_id), member
+
+
 def order_member(
     dimension: Dimension | None, source: FromClause, dialect: str
 ) -> tuple[FromClause, ColumnElement[str]]:
@@ -78,11 +89,7 @@ def order_member(
     if dimension is Dimension.CHANNEL:
         return source, orders.c.channel
     if dimension in (Dimension.SEGMENT, Dimension.CUSTOMER):
-        column = "segment" if dimension is Dimension.SEGMENT else "code"
-        member = _attribute(dialect, customers, column, orders.c.customer_id)
-        if dialect == "sqlite":
-            return source, member
-        return source.join(customers, customers.c.id == orders.c.customer_id), member
+        return customer_member(dimension, source, orders.c.customer_id, dialect)
     if dimension is Dimension.CARRIER:
         carrier = _first_carrier()
         joined = source.outerjoin(carrier, carrier.c.order_id == orders.c.id)

@@ -25,14 +25,17 @@ hold (never offered stock) counts as entered with nothing allocated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Integer, case, func, select, type_coerce
 
-from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, order_member, require
+from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
+from o2c.analytics.outcomes import Outcomes, order_outcomes
 from o2c.analytics.periods import bucket_key, grouped, period_label
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.tables import order_lines, orders
@@ -77,41 +80,13 @@ def _line_sums(*keys: Any) -> list[Any]:
     ]
 
 
-_SUMS = (
-    "units",
-    "units_allocated",
-    "lines",
-    "full_lines",
-    "order_full",
-    "value",
-    "value_short",
-    "backordered_lines",
-)
-
-
-def _per_order(conn: Connection, spec: Slice) -> Any:
-    """One row per order entered in the window: its period, member and the sums of its lines.
-
-    For an order breakdown the lines are summed per order before meeting ``orders`` (one pass over the
-    lines, then one row per order to place); for a line breakdown (SKU, location) per order and member.
-    """
+def _per_line_member(conn: Connection, spec: Slice) -> Any:
+    """For a line breakdown (SKU, location): one row per order and member entered in the window, with
+    the sums of its original lines.
+    An order breakdown reads :func:`~o2c.analytics.outcomes.order_outcomes` instead."""
     ln, dialect = order_lines.c, conn.dialect.name
     period = bucket_key(orders.c.received_at, spec.period, dialect)
     entered = [orders.c.status != "credit_hold", *spec.window.contains(orders.c.received_at)]
-    if spec.by is None or spec.by in ORDER_DIMENSIONS:
-        sums = (
-            select(*_line_sums(ln.order_id))
-            .where(ln.substitute_for_line_no.is_(None))
-            .group_by(ln.order_id)
-            .subquery("line_sums")
-        )
-        source, member = order_member(spec.by, sums.join(orders, orders.c.id == sums.c.order_id), dialect)
-        return (
-            select(period.label("period"), member.label("member"), *(sums.c[name] for name in _SUMS))
-            .select_from(source)
-            .where(*entered)
-            .subquery("per_order")
-        )
     source, member = line_member(spec.by, order_lines.join(orders, orders.c.id == ln.order_id), dialect)
     return (
         select(*_line_sums(period.label("period"), member.label("member")))
@@ -122,7 +97,7 @@ def _per_order(conn: Connection, spec: Slice) -> Any:
     )
 
 
-def entry_fill(conn: Connection, spec: Slice) -> list[EntryFill]:
+def entry_fill(conn: Connection, spec: Slice, outcomes: Iterable[Outcomes] | None = None) -> list[EntryFill]:
     """Unit, line, order and value fill rates, stockout value and backorder rate at entry.
 
     Parameters
@@ -132,6 +107,9 @@ def entry_fill(conn: Connection, spec: Slice) -> list[EntryFill]:
     spec : Slice
         Period buckets (by ``orders.received_at``), breakdown (segment, customer, channel, SKU,
         location) and window.
+    outcomes : iterable of Outcomes, optional
+        :func:`~o2c.analytics.outcomes.order_outcomes` of the same slice, when the caller has read them
+        already (the scorecard reads them once for fill and delivery); an order breakdown only.
 
     Returns
     -------
@@ -139,8 +117,38 @@ def entry_fill(conn: Connection, spec: Slice) -> list[EntryFill]:
         One row per period and member that received an order, in period then member order.
     """
     require("fill rate", spec.by, DIMENSIONS)
-    o = _per_order(conn, spec)
-    whole_orders = spec.by is None or spec.by in ORDER_DIMENSIONS
+    if spec.by is not None and spec.by not in ORDER_DIMENSIONS:
+        return _by_line_member(conn, spec)
+    if outcomes is None:
+        outcomes = order_outcomes(conn, spec)
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for o in outcomes:
+        if o.entered is None:
+            continue
+        parts = totals.setdefault((o.entered, o.member), [0] * len(_TOTALS))
+        for i, name in enumerate(_TOTALS):
+            parts[i] += getattr(o, name)
+    return [
+        _row(SimpleNamespace(period=period, member=member, **dict(zip(_TOTALS, parts, strict=True))), True)
+        for (period, member), parts in sorted(totals.items())
+    ]
+
+
+_TOTALS = (
+    "units",
+    "units_allocated",
+    "lines",
+    "full_lines",
+    "orders",
+    "full_orders",
+    "value",
+    "value_short",
+    "backordered_lines",
+)
+
+
+def _by_line_member(conn: Connection, spec: Slice) -> list[EntryFill]:
+    o = _per_line_member(conn, spec)
     statement = (
         select(
             o.c.period,
@@ -158,11 +166,11 @@ def entry_fill(conn: Connection, spec: Slice) -> list[EntryFill]:
         .group_by(o.c.period, o.c.member)
         .order_by(o.c.period, o.c.member)
     )
-    return [_row(r, whole_orders) for r in conn.execute(statement)]
+    return [_row(r, False) for r in conn.execute(statement)]
 
 
 def _row(r: Any, whole_orders: bool) -> EntryFill:
-    units, allocated = int(r.units), int(r.units_allocated)
+    units, allocated = int(r.units), int(r.units_allocated)  # totals of outcomes, or a row of _by_line_member
     value, short = r.value or Decimal(0), r.value_short or Decimal(0)
     return EntryFill(
         period=period_label(r.period),

@@ -18,13 +18,14 @@ Breakdowns: segment, customer, channel (of the invoiced order).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, func, select, type_coerce
 
-from o2c.analytics.dimensions import Dimension, order_member, require
+from o2c.analytics.dimensions import Dimension, customer_member, order_member, require
 from o2c.analytics.figures import Slice
 from o2c.analytics.periods import (
     ALL,
@@ -58,27 +59,50 @@ class SalesOutstanding:
     dso: float | None
 
 
-_Flow = tuple[FromClause, ColumnElement[int], ColumnElement[Any], ColumnElement[Any]]
+@dataclass(frozen=True)
+class _Flow:
+    """A money flow: where it is recorded, whose it is, when it happened, and its signed amount."""
+
+    source: FromClause
+    customer_id: ColumnElement[int]
+    order_id: Callable[[], tuple[FromClause, ColumnElement[int]]]  # the source joined to reach its order
+    when: ColumnElement[Any]
+    amount: ColumnElement[Any]
+
+    def member(self, by: Dimension | None, dialect: str) -> tuple[FromClause, ColumnElement[str]]:
+        """Each flow's member: every flow records its customer, so only a channel needs its order."""
+        if by in (Dimension.SEGMENT, Dimension.CUSTOMER):
+            return customer_member(by, self.source, self.customer_id, dialect)
+        if by is None:
+            return self.source, ALL
+        source, order_id = self.order_id()
+        return order_member(by, source.join(orders, orders.c.id == order_id), dialect)
 
 
 def _flow_sources() -> dict[str, _Flow]:
-    """Each flow: its source, the order it belongs to, when it happened, and its signed amount."""
-    paid = payments.join(invoices, invoices.c.id == payments.c.invoice_id)
     i, p, cm = invoices.c, payments.c, credit_memos.c
+    paid = payments.join(invoices, i.id == p.invoice_id)
     return {
-        "invoiced": (invoices, i.order_id, i.issued_at, i.subtotal + i.tax_total),
-        "paid": (paid, i.order_id, p.received_at, -p.amount),
-        "credited": (credit_memos, cm.order_id, cm.issued_at, -cm.amount_applied),
+        "invoiced": _Flow(
+            invoices, i.customer_id, lambda: (invoices, i.order_id), i.issued_at, i.subtotal + i.tax_total
+        ),
+        "paid": _Flow(payments, p.customer_id, lambda: (paid, i.order_id), p.received_at, -p.amount),
+        "credited": _Flow(
+            credit_memos,
+            cm.customer_id,
+            lambda: (credit_memos, cm.order_id),
+            cm.issued_at,
+            -cm.amount_applied,
+        ),
     }
 
 
 def _flows(conn: Connection, spec: Slice, opening: bool) -> list[Any]:
     """Sums of each flow per period and member in the window (``opening``: everything before it)."""
     rows: list[Any] = []
-    for kind, (source, order_id, when, amount) in _flow_sources().items():
-        joined, member = order_member(
-            spec.by, source.join(orders, orders.c.id == order_id), conn.dialect.name
-        )
+    for kind, flow in _flow_sources().items():
+        joined, member = flow.member(spec.by, conn.dialect.name)
+        when, amount = flow.when, flow.amount
         if opening:
             assert spec.window.start is not None
             period, where = ALL, [when < spec.window.start]

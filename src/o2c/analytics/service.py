@@ -27,8 +27,10 @@ from o2c.analytics.backorders import DIMENSIONS as BACKORDER_DIMENSIONS
 from o2c.analytics.backorders import OpenBackorders, open_backorders
 from o2c.analytics.cycle_time import StageTime, cycle_times
 from o2c.analytics.delivery import DeliveryPerformance, OnTimeBasis, delivery_performance
+from o2c.analytics.dimensions import ORDER_DIMENSIONS
 from o2c.analytics.figures import Distribution, Ratio, Slice
 from o2c.analytics.fill import EntryFill, entry_fill
+from o2c.analytics.outcomes import order_outcomes
 from o2c.analytics.receivables import SalesOutstanding, days_sales_outstanding
 
 __all__ = [
@@ -227,9 +229,15 @@ def service_scorecard(
         "open backorders": by is None or by in BACKORDER_DIMENSIONS,
     }
     with _sort_memory(conn):
-        fills = entry_fill(conn, spec) if applies["fill rates, stockout value, backorder rate"] else []
+        # Entry and delivery of the orders are read in one pass for both (an order breakdown); a line
+        # breakdown (SKU, location) has fill rates only, read at the line's grain.
+        per_order = by is None or by in ORDER_DIMENSIONS
+        outcomes = order_outcomes(conn, spec, basis) if per_order else None
+        fills = (
+            entry_fill(conn, spec, outcomes) if applies["fill rates, stockout value, backorder rate"] else []
+        )
         deliveries = (
-            delivery_performance(conn, spec, basis)
+            delivery_performance(conn, spec, basis, outcomes)
             if applies["on time, in full, OTIF, perfect order"]
             else []
         )
