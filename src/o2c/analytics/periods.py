@@ -95,12 +95,16 @@ def bucket_key(column: ColumnElement[datetime], period: Period | None, dialect: 
     if dialect == "postgresql":
         utc = func.timezone("UTC", column)
         return func.date_trunc("day" if period is Period.DAY else str(period), utc, type_=DateTime)
-    # SQLite stores naive UTC text; 'weekday 0' moves to the coming Sunday (or stays), -6 days is Monday.
+    # SQLite stores naive UTC text, always "YYYY-MM-DD HH:MM:SS.ffffff" (store.types.UTCDateTime), so a
+    # day or a month is a prefix of it: cutting text costs far less than parsing it, over millions of
+    # rows. 'weekday 0' moves to the coming Sunday (or stays), -6 days is Monday.
     if period is Period.DAY:
-        return func.date(column, type_=String)
+        day: ColumnElement[str] = _sqlite_day(column)
+        return day
     if period is Period.WEEK:
         return func.date(column, "weekday 0", "-6 days", type_=String)
-    return func.strftime("%Y-%m-01", column, type_=String)
+    month: ColumnElement[str] = func.substr(column, 1, 8, type_=String) + "01"
+    return month
 
 
 _SECONDS_PER_DAY = 86_400
@@ -163,7 +167,13 @@ def utc_date(column: ColumnElement[datetime], dialect: str) -> ColumnElement[dat
     """The UTC calendar date of an instant, comparable with a ``Date`` column on either database."""
     if dialect == "postgresql":
         return cast(func.timezone("UTC", column), Date)
-    return func.date(column, type_=Date)
+    day: ColumnElement[date] = _sqlite_day(column, Date)
+    return day
+
+
+def _sqlite_day(column: ColumnElement[datetime], type_: Any = String) -> Any:
+    """The ``YYYY-MM-DD`` UTC date of a stamp on SQLite: the first ten characters of its text."""
+    return func.substr(column, 1, 10, type_=type_)
 
 
 def epoch_of(instant: datetime) -> int:
