@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, inspect, select, text
 
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import ValidationFailed
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.sim.bulk import generate
 from o2c.store.database import create_db_engine
+from o2c.store.schema import metadata
 from o2c.store.supply_tables import purchase_order_lines, shortfall_outcomes, stockout_episodes
 from o2c.store.tables import customers, invoices, order_lines, orders, payments, products, shipments, stock
 from o2c.store.uow import UnitOfWork
@@ -42,6 +45,12 @@ def test_orders_have_about_five_lines_across_segments_and_channels(bulk: Engine)
     )
     assert scalar(bulk, segments) == 3
     assert scalar(bulk, select(func.count(func.distinct(orders.c.channel)))) == 5
+
+
+def test_the_indexes_dropped_for_the_load_are_built_again(bulk: Engine) -> None:
+    with bulk.connect() as conn:
+        assert list(compare_metadata(MigrationContext.configure(conn), metadata)) == []
+    assert "ix_order_lines_outcomes" in {ix["name"] for ix in inspect(bulk).get_indexes("order_lines")}
 
 
 def test_stock_reserves_exactly_what_open_lines_hold(bulk: Engine) -> None:

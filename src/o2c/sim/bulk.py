@@ -99,6 +99,7 @@ def generate(
         writer = BulkWriter(conn)
         rows = write_documents(writer, rng, world, customers, skus, drawn, flow, as_of)
         rows |= write_stock_and_supply(writer, world, policy, episodes, purchases, drawn, flow, as_of)
+        writer.build_indexes()
     return BulkResult(seed, start, datetime.fromtimestamp(as_of, UTC), rows)
 
 
