@@ -103,3 +103,17 @@ def test_cycle_time_by_channel(stamped: Engine) -> None:
     got = times(stamped, Slice(None, Dimension.CHANNEL))
     assert got["all", "edi", "total"] == Distribution(1, 49.0, 49.0, 49.0, None)
     assert got["all", "web", "total"].mean == 19.5  # C2 18 h, C3 21 h
+
+
+def test_cycle_time_by_customer_and_segment(stamped: Engine) -> None:
+    # A second customer, of another segment, with one processing stage of 6 h in March; customer A's
+    # four processing stages are those of the table above.
+    other = add_customer(stamped, "B", segment="strategic")
+    p = add_product(stamped, "P2")
+    add_order(stamped, other, at(7), [Line(p, 1)], released_at=at(7, 6))
+    by_customer = times(stamped, Slice(Period.MONTH, Dimension.CUSTOMER))
+    assert by_customer["2026-03-01", "A", "processing"] == Distribution(4, 4.75, 3.5, 8.2, 3.593976)
+    assert by_customer["2026-03-01", "B", "processing"] == Distribution(1, 6.0, 6.0, 6.0, None)
+    by_segment = times(stamped, Slice(Period.MONTH, Dimension.SEGMENT))
+    assert by_segment["2026-03-01", "retail", "processing"].count == 4
+    assert by_segment["2026-03-01", "strategic", "processing"].mean == 6.0

@@ -38,7 +38,13 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from o2c.analytics.dimensions import ORDER_DIMENSIONS, order_member, require
+from o2c.analytics.dimensions import (
+    CUSTOMER_DIMENSIONS,
+    ORDER_DIMENSIONS,
+    customer_labels,
+    order_member,
+    require,
+)
 from o2c.analytics.figures import Distribution, Slice, distributions
 from o2c.analytics.periods import Window, bucket_codes, code_label, epoch_of, epoch_seconds
 from o2c.store.driver import Prepared
@@ -84,7 +90,9 @@ def _read_stamps(conn: Connection, spec: Slice, stages: tuple[str, ...]) -> _Sta
     left out in SQL; the window itself is applied to each stage's end stamp by :func:`_completed`.
     """
     dialect = conn.dialect.name
-    source, member = order_member(spec.by, orders, dialect)
+    by_customer = spec.by in CUSTOMER_DIMENSIONS
+    # A customer's segment or code is looked up once per customer afterwards, not once per order.
+    source, member = (orders, _o.customer_id) if by_customer else order_member(spec.by, orders, dialect)
     stamps = {str(stamp): stamp for name in stages for stamp in STAGES[name]}
     names = {text: f"s{i}" for i, text in enumerate(stamps)}
     statement = select(
@@ -96,9 +104,20 @@ def _read_stamps(conn: Connection, spec: Slice, stages: tuple[str, ...]) -> _Sta
     row_type = np.dtype([("member", object), *((name, np.float64) for name in names.values())])
     parts = [np.array(chunk, dtype=row_type) for chunk in Prepared(statement).chunks(conn, size=_CHUNK)]
     table = np.concatenate(parts) if parts else np.empty(0, dtype=row_type)
-    members, codes = _coded(table["member"])
+    if by_customer:
+        assert spec.by is not None
+        members, codes = _customer_codes(table["member"], customer_labels(conn, spec.by))
+    else:
+        members, codes = _coded(table["member"])
     columns = {text: table[name] for text, name in names.items()}
     return _Stamps(members, codes, columns)
+
+
+def _customer_codes(ids: NDArray[np.object_], labels: dict[int, str]) -> tuple[list[str], NDArray[np.int64]]:
+    """Members and codes of orders known by their customer id, ``labels`` naming each customer."""
+    distinct, inverse = np.unique(ids.astype(np.int64), return_inverse=True)
+    members, codes = _coded(np.array([labels[i] for i in distinct.tolist()], dtype=object))
+    return members, codes[inverse] if codes.size else codes
 
 
 def _coded(values: NDArray[np.object_]) -> tuple[list[str], NDArray[np.int64]]:

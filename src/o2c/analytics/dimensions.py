@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, FromClause, Subquery, Table, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Subquery, Table, func, select
 
 from o2c.analytics.periods import ALL
 from o2c.domain.errors import ValidationFailed
@@ -33,6 +33,7 @@ ORDER_DIMENSIONS = frozenset({Dimension.SEGMENT, Dimension.CUSTOMER, Dimension.C
 LINE_DIMENSIONS = frozenset(
     {Dimension.SEGMENT, Dimension.CUSTOMER, Dimension.CHANNEL, Dimension.SKU, Dimension.LOCATION}
 )
+CUSTOMER_DIMENSIONS = frozenset({Dimension.SEGMENT, Dimension.CUSTOMER})  # attributes of the customer
 NOT_SHIPPED = "-"  # the member of orders without a shipment (by carrier) or lines without a location
 
 
@@ -67,6 +68,13 @@ def _attribute(dialect: str, table: Table, column: str, key: ColumnElement[int])
     """
     lookup = select(table.c[column]).where(table.c.id == key).scalar_subquery()
     return lookup if dialect == "sqlite" else table.c[column]
+
+
+def customer_labels(conn: Connection, dimension: Dimension) -> dict[int, str]:
+    """Each customer's member (segment or code) by customer id: for reads that fetch facts with their
+    customer id and name the members afterwards, once per customer."""
+    column = customers.c.segment if dimension is Dimension.SEGMENT else customers.c.code
+    return {int(i): str(m) for i, m in conn.execute(select(customers.c.id, column))}
 
 
 def customer_member(
