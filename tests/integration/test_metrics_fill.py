@@ -82,6 +82,20 @@ def test_fill_rates_by_month_count_units_lines_orders_and_value_at_entry(entered
     assert april.backorder_rate == Ratio(1, 1)
 
 
+def test_a_segment_adds_up_all_its_customers(entered: Engine) -> None:
+    # A third customer C, also retail, enters O6 on 10 March: P3 (2.50) 4 ordered, 3 allocated.
+    # retail in March: O1 O2 O6: units 30 + 4 = 34, allocated 21 + 3 = 24; full lines 2 of 5;
+    # full orders O1 of 3; value 240.00 + 10.00 = 250.00, short 60.00 + 2.50 = 62.50.
+    c = add_customer(entered, "C", segment="retail")
+    p3 = add_product(entered, "P3", "2.50")
+    add_order(entered, c, at(10), [Line(p3, 4, entry=3, backordered=1, price="2.50")])
+    retail = fill(entered, Slice(Period.MONTH, Dimension.SEGMENT))["2026-03-01", "retail"]
+    assert retail.unit_fill_rate == Ratio(24, 34)
+    assert retail.line_fill_rate == Ratio(2, 5)
+    assert retail.order_fill_rate == Ratio(1, 3)
+    assert retail.stockout_value == Decimal("62.50")
+
+
 def test_fill_rates_by_segment_split_the_month_between_customers(entered: Engine) -> None:
     # retail (A) in March: O1 and O2: units 30, allocated 21; full lines 2 of 4; O1 full of 2 orders;
     # value 240.00 of which 60.00 short. wholesale (B): O3 in full.

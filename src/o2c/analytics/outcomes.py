@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, and_, case, func, or_, select, type_coerce
 
-from o2c.analytics.dimensions import order_member
+from o2c.analytics.dimensions import CUSTOMER_DIMENSIONS, customer_labels, order_member
 from o2c.analytics.figures import Slice
 from o2c.analytics.periods import bucket_key, period_label, utc_date
 from o2c.domain.money import MONEY_SCALE
@@ -114,7 +114,10 @@ def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
     """One row per order entered or delivered in the window: its two periods, member, sums and flags."""
     dialect, o = conn.dialect.name, orders.c
     lines = _line_sums()
-    source, member = order_member(spec.by, lines.join(orders, o.id == lines.c.order_id), dialect)
+    joined = lines.join(orders, o.id == lines.c.order_id)
+    # A customer's segment or code is named per group afterwards, not looked up per order.
+    by_customer = spec.by in CUSTOMER_DIMENSIONS
+    source, member = (joined, o.customer_id) if by_customer else order_member(spec.by, joined, dialect)
     is_entered = and_(o.status != "credit_hold", *spec.window.contains(o.received_at))
     is_delivered = and_(*spec.window.contains(o.delivered_at))
     due = o.promised_date if basis is OnTimeBasis.PROMISED else o.requested_date
@@ -147,7 +150,10 @@ def order_outcomes(
 ) -> list[Outcomes]:
     """The orders entered or delivered in the window, summed per entry period, delivery period and
     member (segment, customer, channel, carrier). Order breakdowns only: a line breakdown of the fill
-    rates is computed by :func:`o2c.analytics.fill.entry_fill` at the line's grain."""
+    rates is computed by :func:`o2c.analytics.fill.entry_fill` at the line's grain.
+
+    By segment, the orders are summed per customer and each customer's group named by its segment, so
+    several groups may share a key: callers add them up (as they add up delivery periods anyway)."""
     o = _per_order(conn, spec, basis)
     accurate = o.c.filled * o.c.invoiced
     on_time_in_full = o.c.on_time * o.c.in_full
@@ -164,18 +170,22 @@ def order_outcomes(
         func.sum(accurate).label("accurate"),
         func.sum(on_time_in_full * o.c.damage_free * accurate).label("perfect"),
     ).group_by(*keys)
-    return [_outcomes(r) for r in conn.execute(statement)]
+    rows = conn.execute(statement).all()
+    if spec.by in CUSTOMER_DIMENSIONS:
+        names = customer_labels(conn, spec.by)
+        return [_outcomes(r, names[r.member]) for r in rows]
+    return [_outcomes(r, r.member) for r in rows]
 
 
 _ENTRY_COUNTS = ("units", "units_allocated", "lines", "full_lines", "backordered_lines")
 _DELIVERY_FLAGS = ("on_time", "in_full", "damage_free", "filled", "invoiced")
 
 
-def _outcomes(r: Any) -> Outcomes:
+def _outcomes(r: Any, member: str) -> Outcomes:
     return Outcomes(
         entered=None if r.entered is None else period_label(r.entered),
         delivered=None if r.delivered is None else period_label(r.delivered),
-        member=r.member,
+        member=member,
         orders=int(r.orders),
         full_orders=int(r.full_orders or 0),
         value=r.value or Decimal(0),
