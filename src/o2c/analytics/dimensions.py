@@ -77,17 +77,6 @@ def customer_labels(conn: Connection, dimension: Dimension) -> dict[int, str]:
     return {int(i): str(m) for i, m in conn.execute(select(customers.c.id, column))}
 
 
-def customer_member(
-    dimension: Dimension, source: FromClause, customer_id: ColumnElement[int], dialect: str
-) -> tuple[FromClause, ColumnElement[str]]:
-    """Join what ``source`` needs to name the segment or code of the customer ``customer_id``."""
-    column = "segment" if dimension is Dimension.SEGMENT else "code"
-    member = _attribute(dialect, customers, column, customer_id)
-    if dialect == "sqlite":
-        return source, member
-    return source.join(customers, customers.c.id == customer_id), member
-
-
 def order_member(
     dimension: Dimension | None, source: FromClause, dialect: str
 ) -> tuple[FromClause, ColumnElement[str]]:
@@ -97,7 +86,11 @@ def order_member(
     if dimension is Dimension.CHANNEL:
         return source, orders.c.channel
     if dimension in (Dimension.SEGMENT, Dimension.CUSTOMER):
-        return customer_member(dimension, source, orders.c.customer_id, dialect)
+        column = "segment" if dimension is Dimension.SEGMENT else "code"
+        member = _attribute(dialect, customers, column, orders.c.customer_id)
+        if dialect == "sqlite":
+            return source, member
+        return source.join(customers, customers.c.id == orders.c.customer_id), member
     if dimension is Dimension.CARRIER:
         carrier = _first_carrier()
         joined = source.outerjoin(carrier, carrier.c.order_id == orders.c.id)

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, func, select, type_coerce
 
-from o2c.analytics.dimensions import Dimension, customer_member, order_member, require
+from o2c.analytics.dimensions import CUSTOMER_DIMENSIONS, Dimension, customer_labels, order_member, require
 from o2c.analytics.figures import Slice
 from o2c.analytics.periods import (
     ALL,
@@ -69,10 +70,11 @@ class _Flow:
     when: ColumnElement[Any]
     amount: ColumnElement[Any]
 
-    def member(self, by: Dimension | None, dialect: str) -> tuple[FromClause, ColumnElement[str]]:
-        """Each flow's member: every flow records its customer, so only a channel needs its order."""
-        if by in (Dimension.SEGMENT, Dimension.CUSTOMER):
-            return customer_member(by, self.source, self.customer_id, dialect)
+    def member(self, by: Dimension | None, dialect: str) -> tuple[FromClause, ColumnElement[Any]]:
+        """Each flow's member, or its customer id by segment or customer (named per group afterwards):
+        every flow records its customer, so only a channel needs its order."""
+        if by in CUSTOMER_DIMENSIONS:
+            return self.source, self.customer_id
         if by is None:
             return self.source, ALL
         source, order_id = self.order_id()
@@ -121,7 +123,21 @@ def _flows(conn: Connection, spec: Slice, opening: bool) -> list[Any]:
             .group_by(*grouped(period, member))
         )
         rows.extend((kind, r) for r in conn.execute(statement))
+    if spec.by in CUSTOMER_DIMENSIONS:
+        names = customer_labels(conn, spec.by)
+        return [(kind, _FlowSum(r.period, names[r.member], r.amount, r.first, r.last)) for kind, r in rows]
     return rows
+
+
+@dataclass(frozen=True)
+class _FlowSum:
+    """A flow's sum over a period and member, its first and last instant."""
+
+    period: Any
+    member: str
+    amount: Decimal | None
+    first: datetime | None
+    last: datetime | None
 
 
 def _labels(spec: Slice, rows: list[Any]) -> tuple[list[str], Window]:
