@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -114,7 +114,9 @@ def database(kind: str, pg_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def run(kind: str, args: argparse.Namespace) -> bool:
+@contextmanager
+def generated(kind: str, args: argparse.Namespace) -> Iterator[tuple[str, datetime, datetime]]:
+    """A fresh database of ``kind`` filled by the bulk generator: its URL, first day and end."""
     from o2c.sim.bulk import generate
 
     with database(kind, args.pg_url) as url:
@@ -122,14 +124,27 @@ def run(kind: str, args: argparse.Namespace) -> bool:
         upgrade(engine)
         began = time.perf_counter()
         result = generate(engine, orders=args.orders, seed=args.seed)
-        generated = time.perf_counter() - began
+        took = time.perf_counter() - began
         engine.dispose()
         lines = result.rows.get("order_lines", 0)
-        print(f"[{kind}] generated {args.orders:,} orders, {lines:,} order lines in {generated:.0f} s")
-        start = datetime.combine(result.first_day, clock_time(), UTC)
+        print(f"[{kind}] generated {args.orders:,} orders, {lines:,} order lines in {took:.0f} s")
+        yield url, datetime.combine(result.first_day, clock_time(), UTC), result.as_of
+
+
+@contextmanager
+def given(url: str) -> Iterator[tuple[str, datetime, datetime]]:
+    """A database the bulk generator filled earlier (default seed and start): its year."""
+    from o2c.sim.bulk import START
+
+    start = datetime.combine(START, clock_time(), UTC)
+    yield normalise_url(url), start, start + timedelta(days=364)
+
+
+def run(kind: str, args: argparse.Namespace) -> bool:
+    with given(args.url) if args.url else generated(kind, args) as (url, start, as_of):
         reference = reference_seconds(url)
         child = subprocess.run(
-            [sys.executable, __file__, "--child", url, start.isoformat(), result.as_of.isoformat()],
+            [sys.executable, __file__, "--child", url, start.isoformat(), as_of.isoformat()],
             capture_output=True,
             text=True,
             check=False,
@@ -164,6 +179,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--url", help="measure this database (filled by `o2c simulate --bulk`, default seed) instead"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
         "--pg-url", default=os.environ.get("O2C_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -174,6 +192,8 @@ def main() -> int:
     except ImportError:
         print("o2c.sim.bulk (the bulk generator) is not available: nothing to measure")
         return 1
+    if args.url:
+        return 0 if run(make_url(normalise_url(args.url)).get_backend_name(), args) else 1
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results = [run(kind, args) for kind in kinds]
     return 0 if all(results) else 1

@@ -19,8 +19,9 @@ PostgreSQL the server's own memory is not in that figure). The ratio o2c / DuckD
 computes two metrics on a columnar copy, o2c every metric on the live transactional tables.
 
 Usage: ``python bench/scorecard.py [--lines 5000000] [--database sqlite|postgresql|both]
-[--pg-url URL] [--generator auto|own|bulk]``. Exit status 0 targets met and figures agree, 1 a target
-missed, 2 the figures disagree.
+[--pg-url URL] [--generator auto|own|bulk] [--url URL]``; ``--url`` measures a database already
+filled (by ``o2c simulate --bulk``) instead of generating one. Exit status 0 targets met and figures
+agree, 1 a target missed, 2 the figures disagree.
 """
 
 from __future__ import annotations
@@ -207,11 +208,11 @@ def throwaway_postgres(server_url: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def bench_one(label: str, url: str, lines: int, generator: str) -> dict[str, Any]:
+def bench_one(label: str, url: str, lines: int, generator: str, existing: bool = False) -> dict[str, Any]:
     engine = create_db_engine(url)
     try:
         started = time.perf_counter()
-        source = fill_database(engine, lines, generator)
+        source = "the database given (--url)" if existing else fill_database(engine, lines, generator)
         with engine.connect() as conn:
             counted = conn.execute(text("SELECT count(*) FROM order_lines")).scalar_one()
         print(
@@ -255,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-url", default=os.environ.get("O2C_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     )
     parser.add_argument("--generator", choices=("auto", "own", "bulk"), default="auto")
+    parser.add_argument(
+        "--url", help="measure this database (filled by `o2c simulate --bulk`) instead of generating one"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--reference", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -265,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_reference(args.reference)))
         return 0
     results = []
+    if args.url:
+        label = make_url(normalise_url(args.url)).get_backend_name()
+        return report([bench_one(label, normalise_url(args.url), args.lines, args.generator, existing=True)])
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as directory:
             results.append(bench_one("sqlite", f"sqlite:///{directory}/bench.db", args.lines, args.generator))
