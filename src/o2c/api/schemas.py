@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from o2c.domain.errors import ValidationFailed
 
 # Dates and instants a business can mean: far-off values would overflow date arithmetic downstream.
 EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
@@ -29,6 +32,19 @@ Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f]
 Quantity = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+
+def by_line_no(pairs: Iterable[tuple[int, V]], what: str) -> dict[int, V]:
+    """``{line_no: value}`` of a body's ``lines``; a line named twice is refused, never merged."""
+    found: dict[int, V] = {}
+    for index, (line_no, value) in enumerate(pairs):
+        if line_no in found:
+            raise ValidationFailed(
+                f"line {line_no} appears twice in the {what}", field=f"lines[{index}].line_no"
+            )
+        found[line_no] = value
+    return found
 
 
 class Request(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Page, Public, Quantity, Request, page_of
+from o2c.api.schemas import Code, Page, Public, Quantity, Request, by_line_no, page_of
 from o2c.domain.access import Capability
 from o2c.domain.returns import Disposition, ReturnReason
 from o2c.services import browsing
@@ -127,8 +127,8 @@ def create_return(
     idempotency_key: IdempotencyKey = None,
 ) -> object:
     """Authorise the return of delivered units (an RMA); a portal user, of their own orders only."""
+    lines = by_line_no(((ln.line_no, ln.quantity) for ln in body.lines), "return")
     browsing.order(runtime.uow(), body.order, scope_of(user))  # another customer's order: 404
-    lines = {ln.line_no: ln.quantity for ln in body.lines}
 
     def run() -> tuple[ReturnPublic, dict[str, str]]:
         uow = runtime.audited(user, "return.authorised")
@@ -153,8 +153,9 @@ def receive(
     user: Annotated[User, require(Capability.RECEIVE_GOODS)],
 ) -> object:
     """Receive and inspect returned goods; restocked units go on hand and to waiting backorders."""
-    received = {ln.line_no: ln.received for ln in body.lines} if body.lines else None
-    per_line = {ln.line_no: ln.disposition for ln in body.lines or () if ln.disposition is not None}
+    counted = by_line_no(((ln.line_no, ln) for ln in body.lines or ()), "return receipt")
+    received = {n: ln.received for n, ln in counted.items()} if counted else None
+    per_line = {n: ln.disposition for n, ln in counted.items() if ln.disposition is not None}
     uow = runtime.audited(user, "return.received", ("return", number))
     return _public(receive_return(uow, number, body.disposition, received, per_line or None, user.username))
 
