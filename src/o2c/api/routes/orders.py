@@ -22,6 +22,7 @@ from o2c.api.deps import (
     require,
     scope_of,
 )
+from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of
 from o2c.domain.access import Capability
 from o2c.domain.errors import IdempotencyConflict, ValidationFailed
@@ -225,6 +226,24 @@ def get_order_events(
     ]
 
 
+def _acted(
+    runtime: RuntimeDep,
+    user: User,
+    number: str,
+    action: str,
+    if_match: str | None,
+    run: Callable[[UnitOfWork], OrderSummary],
+) -> tuple[OrderPublic, dict[str, str]]:
+    """The order after the action, and its ETag header."""
+    customer = scope_of(user)
+    if customer is not None:
+        browsing.order(runtime.uow(), number, customer)  # another customer's order: 404
+    uow = runtime.audited(user, f"order.{action}", ("order", number), expected_version(if_match))
+    summary = run(uow)
+    version = uow.after["version"] if isinstance(uow.after, dict) else None
+    return public(summary, version), {"ETag": etag(version)} if version is not None else {}
+
+
 def _act(
     runtime: RuntimeDep,
     user: User,
@@ -234,15 +253,9 @@ def _act(
     response: Response,
     run: Callable[[UnitOfWork], OrderSummary],
 ) -> OrderPublic:
-    customer = scope_of(user)
-    if customer is not None:
-        browsing.order(runtime.uow(), number, customer)  # another customer's order: 404
-    uow = runtime.audited(user, f"order.{action}", ("order", number), expected_version(if_match))
-    summary = run(uow)
-    version = uow.after["version"] if isinstance(uow.after, dict) else None
-    if version is not None:
-        response.headers["ETag"] = etag(version)
-    return public(summary, version)
+    acted, headers = _acted(runtime, user, number, action, if_match, run)
+    response.headers.update(headers)
+    return acted
 
 
 @router.post("/{number}/confirm", response_model=OrderPublic)
@@ -351,17 +364,20 @@ def ship(
     body: ShipCreate,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.FULFIL_ORDERS)],
-    response: Response,
     if_match: IfMatch = None,
-) -> OrderPublic:
-    """Ship packed goods (all, or per line) and invoice what shipped."""
+    idempotency_key: IdempotencyKey = None,
+) -> object:
+    """Ship packed goods (all, or per line) and invoice what shipped; a retry with the same key ships once."""
     request = ShipRequest(**body.model_dump())
-    return _act(
-        runtime,
-        user,
-        number,
-        "shipped",
-        if_match,
-        response,
-        lambda uow: ship_order(uow, number, request, user.username),
-    )
+
+    def run() -> tuple[OrderPublic, dict[str, str]]:
+        return _acted(
+            runtime,
+            user,
+            number,
+            "shipped",
+            if_match,
+            lambda uow: ship_order(uow, number, request, user.username),
+        )
+
+    return idempotent(runtime, user, idempotency_key, f"POST /orders/{number}/ship", body, run, 200)
