@@ -35,7 +35,7 @@ def test_a_return_is_authorised_received_into_stock_and_credited(world: World) -
     assert memo.json()["subtotal"] == "20.00"  # 2 received units at the list price of 10.00, no tax
     stock = world.get("warehouse", "/stock", params={"sku": "SKU-A"}).json()["items"][0]
     assert stock["on_hand"] == 100 - 4 + 2
-    trail = world.get("admin", "/audit", params={"entity_type": "return", "entity_id": rma}).json()
+    trail = world.get("admin", "/audit", params={"entity_type": "return", "entity_id": rma}).json()["items"]
     assert [e["action"] for e in trail] == ["return.credited", "return.received", "return.authorised"]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -95,26 +96,51 @@ def scope_of(user: User) -> str | None:
 class Paging:
     limit: int
     offset: int
-    sort: str | None
+    sort: str | None = None
+
+    def page(
+        self, convert: Callable[[Any], Any], fetch: Callable[[int, int], Sequence[Any]]
+    ) -> dict[str, Any]:
+        """A :class:`~o2c.api.schemas.Page` of what ``fetch(limit, offset)`` reads, each row converted.
+
+        It asks for one row more than the page holds, to know whether another page follows.
+        """
+        rows = fetch(self.limit + 1, self.offset)
+        more = len(rows) > self.limit
+        return {
+            "items": [convert(r) for r in rows[: self.limit]],
+            "limit": self.limit,
+            "offset": self.offset,
+            "next_offset": self.offset + self.limit if more else None,
+        }
 
 
-async def _paging(
+async def _window(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, description="Items per page (at most the server's maximum).")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    sort: Annotated[
-        str | None,
-        Query(max_length=40, description="A column to sort by; `-column` for descending."),
-    ] = None,
 ) -> Paging:
     if limit > runtime.settings.page_limit_max:
         raise ValidationFailed(
             f"limit {limit} is over the maximum of {runtime.settings.page_limit_max}", field="limit"
         )
-    return Paging(limit, offset, sort)
+    return Paging(limit, offset)
 
 
+async def _paging(
+    window: Annotated[Paging, Depends(_window)],
+    sort: Annotated[
+        str | None,
+        Query(max_length=40, description="A column to sort by; `-column` for descending."),
+    ] = None,
+) -> Paging:
+    return replace(window, sort=sort)
+
+
+WindowDep = Annotated[Paging, Depends(_window)]
+"""``limit`` and ``offset`` of a list in one fixed order."""
 PagingDep = Annotated[Paging, Depends(_paging)]
+"""``limit``, ``offset`` and ``sort`` of a sortable list."""
 
 IdempotencyKey = Annotated[
     str | None,

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
-from o2c.api.deps import CurrentUser, IdempotencyKey, PagingDep, RuntimeDep, require
+from o2c.api.deps import CurrentUser, IdempotencyKey, RuntimeDep, WindowDep, require
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Public
+from o2c.api.schemas import Page, Public
 from o2c.api.schemas import Request as Body
 from o2c.domain.access import Capability, NotAuthenticated, Role
 from o2c.domain.errors import NotFound
@@ -134,10 +134,12 @@ def who_am_i(user: CurrentUser) -> UserPublic:
     return _user(user)
 
 
-@router.get("/auth/tokens", response_model=list[TokenPublic])
-def my_tokens(user: CurrentUser, runtime: RuntimeDep) -> list[TokenPublic]:
-    """The caller's own tokens (never the secrets)."""
-    return [_token(t) for t in access.tokens_of(runtime.uow(), user.username)]
+@router.get("/auth/tokens", response_model=Page[TokenPublic])
+def my_tokens(user: CurrentUser, runtime: RuntimeDep, paging: WindowDep) -> object:
+    """The caller's own tokens, oldest first (never the secrets)."""
+    return paging.page(
+        _token, lambda limit, offset: access.tokens_of(runtime.uow(), user.username, limit, offset)
+    )
 
 
 @router.post("/auth/tokens", status_code=201, response_model=IssuedTokenPublic)
@@ -166,12 +168,12 @@ def revoke_my_token(
     return _token(access.revoke_token(runtime.uow(), token_id, owner=user, actor=user.username))
 
 
-@router.get("/users", response_model=list[UserPublic])
+@router.get("/users", response_model=Page[UserPublic])
 def list_users(
-    user: Annotated[User, require(Capability.MANAGE_USERS)], runtime: RuntimeDep
-) -> list[UserPublic]:
-    """List users with their roles."""
-    return [_user(u) for u in access.list_users(runtime.uow())]
+    user: Annotated[User, require(Capability.MANAGE_USERS)], runtime: RuntimeDep, paging: WindowDep
+) -> object:
+    """List users with their roles, by username."""
+    return paging.page(_user, lambda limit, offset: access.list_users(runtime.uow(), limit, offset))
 
 
 @router.post("/users", status_code=201, response_model=UserPublic)
@@ -207,16 +209,18 @@ def revoke_user_token(
     return _token(access.revoke_token(runtime.uow(), token_id, owner=owner, actor=user.username))
 
 
-@router.get("/audit", response_model=list[AuditPublic])
+@router.get("/audit", response_model=Page[AuditPublic])
 def audit_trail(
     user: Annotated[User, require(Capability.MANAGE_USERS)],
     runtime: RuntimeDep,
-    paging: PagingDep,
+    paging: WindowDep,
     entity_type: Annotated[str | None, Query(max_length=30)] = None,
     entity_id: Annotated[str | None, Query(max_length=100)] = None,
-) -> list[AuditPublic]:
+) -> object:
     """The audit trail, newest first: who changed what, when, before and after."""
-    entries = access.audit_entries(
-        runtime.uow(), entity_type=entity_type, entity_id=entity_id, limit=paging.limit, offset=paging.offset
+    return paging.page(
+        AuditPublic.model_validate,
+        lambda limit, offset: access.audit_entries(
+            runtime.uow(), entity_type=entity_type, entity_id=entity_id, limit=limit, offset=offset
+        ),
     )
-    return [AuditPublic.model_validate(e, from_attributes=True) for e in entries]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
+from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, WindowDep, require, scope_of
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of
 from o2c.domain.access import Capability
@@ -214,13 +213,16 @@ def create_payment(
     return idempotent(runtime, user, idempotency_key, "POST /payments", body, run)
 
 
-@router.get("/events/{entity_type}/{entity_id}", response_model=list[EventPublic], tags=["events"])
+@router.get("/events/{entity_type}/{entity_id}", response_model=Page[EventPublic], tags=["events"])
 def get_events(
     entity_type: Annotated[str, Path(max_length=30, description="order, quote, shipment, invoice, …")],
     entity_id: Code,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_EVENTS)],
-) -> list[EventPublic]:
-    """Every recorded event of a document, oldest first."""
-    events = browsing.entity_events(runtime.uow(), entity_type, entity_id)
-    return [EventPublic.model_validate(asdict(e)) for e in events]
+    paging: WindowDep,
+) -> object:
+    """The recorded events of a document, oldest first."""
+    return paging.page(
+        EventPublic.model_validate,
+        lambda limit, offset: browsing.entity_events(runtime.uow(), entity_type, entity_id, limit, offset),
+    )

@@ -17,6 +17,7 @@ from o2c.api.deps import (
     IfMatch,
     PagingDep,
     RuntimeDep,
+    WindowDep,
     etag,
     expected_version,
     require,
@@ -216,14 +217,18 @@ def get_order(
     return public(found.summary, found.version)
 
 
-@router.get("/{number}/events", response_model=list[EventPublic])
+@router.get("/{number}/events", response_model=Page[EventPublic])
 def get_order_events(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_EVENTS)]
-) -> list[EventPublic]:
-    """Every recorded event of an order, oldest first."""
-    return [
-        EventPublic.model_validate(asdict(e)) for e in browsing.entity_events(runtime.uow(), "order", number)
-    ]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_EVENTS)],
+    paging: WindowDep,
+) -> object:
+    """The recorded events of an order, oldest first."""
+    return paging.page(
+        EventPublic.model_validate,
+        lambda limit, offset: browsing.entity_events(runtime.uow(), "order", number, limit, offset),
+    )
 
 
 def _acted(
