@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
@@ -92,6 +94,28 @@ def scope_of(user: User) -> str | None:
     return user.customer_code if user.role is Role.PORTAL else None
 
 
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names = frozenset(f.alias for f in dependant.query_params)
+    return names.union(*(_query_names(d) for d in dependant.dependencies))
+
+
+_known_queries: dict[str, frozenset[str]] = {}  # route's unique id -> the query parameters it takes
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: an ignored filter would answer another question."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _known_queries.get(route.unique_id)
+    if known is None:
+        known = _known_queries[route.unique_id] = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = f"use one of {', '.join(sorted(known))}" if known else "it takes none"
+        raise ValidationFailed(f"unknown query parameter {unknown[0]!r}: {takes}", field=unknown[0])
+
+
 @dataclass(frozen=True)
 class Paging:
     limit: int
@@ -131,7 +155,7 @@ async def _paging(
     window: Annotated[Paging, Depends(_window)],
     sort: Annotated[
         str | None,
-        Query(max_length=40, description="A column to sort by; `-column` for descending."),
+        Query(min_length=1, max_length=40, description="A column to sort by; `-column` for descending."),
     ] = None,
 ) -> Paging:
     return replace(window, sort=sort)
@@ -197,8 +221,12 @@ class Filters:
 
 
 async def _filters(
-    status: Annotated[str | None, Query(max_length=30, description="Only documents in this status.")] = None,
-    customer: Annotated[str | None, Query(max_length=40, description="Only this customer's (code).")] = None,
+    status: Annotated[
+        str | None, Query(min_length=1, max_length=30, description="Only documents in this status.")
+    ] = None,
+    customer: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Only this customer's (code).")
+    ] = None,
     since: Annotated[Instant | None, Query(description="From this instant (inclusive).")] = None,
     until: Annotated[Instant | None, Query(description="Before this instant.")] = None,
 ) -> Filters:

@@ -43,7 +43,7 @@ class Criteria:
     customer: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    equal: Mapping[str, str] = field(default_factory=dict)
+    equal: Mapping[str, str | bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ class Listing:
 
     def rows(self, conn: Connection, criteria: Criteria, window: Window) -> list[dict[str, Any]]:
         query = self.query
-        for key, value in (("status", criteria.status), ("customer", criteria.customer)):
-            if value is not None:
-                query = query.where(self.keys[key] == value)
+        for key, asked in (("status", criteria.status), ("customer", criteria.customer)):
+            if asked is not None:
+                query = query.where(self.keys[key] == asked)
         for key, value in criteria.equal.items():
             query = query.where(self.keys[key] == value)
         if self.date_key is not None and criteria.since is not None:

@@ -214,8 +214,8 @@ def audit_trail(
     user: Annotated[User, require(Capability.MANAGE_USERS)],
     runtime: RuntimeDep,
     paging: WindowDep,
-    entity_type: Annotated[str | None, Query(max_length=30)] = None,
-    entity_id: Annotated[str | None, Query(max_length=100)] = None,
+    entity_type: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
+    entity_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> object:
     """The audit trail, newest first: who changed what, when, before and after."""
     return paging.page(

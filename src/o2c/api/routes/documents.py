@@ -20,7 +20,9 @@ from o2c.store.users import User
 
 router = APIRouter()
 
-OrderFilter = Annotated[str | None, Query(max_length=30, description="Only those of this order (number).")]
+OrderFilter = Annotated[
+    str | None, Query(min_length=1, max_length=30, description="Only those of this order (number).")
+]
 
 
 class ShipmentLinePublic(Public):
@@ -185,7 +187,7 @@ def list_payments(
     user: Annotated[User, require(Capability.READ_PAYMENTS)],
     filters: FiltersDep,
     paging: PagingDep,
-    invoice: Annotated[str | None, Query(max_length=30)] = None,
+    invoice: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
 ) -> object:
     """List payments received, newest first."""
     criteria = filters.criteria(user, invoice=invoice)

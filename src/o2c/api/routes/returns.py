@@ -111,7 +111,7 @@ def list_returns(
     user: Annotated[User, require(Capability.READ_RETURNS)],
     filters: FiltersDep,
     paging: PagingDep,
-    order: Annotated[str | None, Query(max_length=30)] = None,
+    order: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
 ) -> object:
     """List returns, newest first; filter by status, customer, order and authorisation time."""
     criteria = filters.criteria(user, order=order)

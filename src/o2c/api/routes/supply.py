@@ -209,9 +209,8 @@ def _transfer(summary: transfers.TransferSummary) -> TransferPublic:
 @router.get("/purchase-orders", response_model=Page[PurchaseOrderPublic], tags=["purchasing"])
 def list_purchase_orders(runtime: RuntimeDep, user: Reader, filters: FiltersDep, paging: PagingDep) -> object:
     """List purchase orders, newest first; filter by status and creation time."""
-    criteria = browsing.Criteria(status=filters.status, since=filters.since, until=filters.until)
     page = browsing.browse(
-        runtime.uow(), "purchase_orders", criteria, paging.limit, paging.offset, paging.sort
+        runtime.uow(), "purchase_orders", filters.criteria(user), paging.limit, paging.offset, paging.sort
     )
     return page_of(PurchaseOrderPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
@@ -322,8 +321,9 @@ def cancel(number: Code, runtime: RuntimeDep, user: Buyer) -> object:
 @router.get("/receipts", response_model=Page[ReceiptPublic], tags=["purchasing"])
 def list_receipts(runtime: RuntimeDep, user: Reader, filters: FiltersDep, paging: PagingDep) -> object:
     """List goods receipts (from POs and transfers), newest first."""
-    criteria = browsing.Criteria(since=filters.since, until=filters.until)
-    page = browsing.browse(runtime.uow(), "receipts", criteria, paging.limit, paging.offset, paging.sort)
+    page = browsing.browse(
+        runtime.uow(), "receipts", filters.criteria(user), paging.limit, paging.offset, paging.sort
+    )
     return page_of(ReceiptPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
@@ -341,8 +341,9 @@ def list_transfers(
     paging: PagingDep,
 ) -> object:
     """List transfers, newest first; filter by status and creation time."""
-    criteria = browsing.Criteria(status=filters.status, since=filters.since, until=filters.until)
-    page = browsing.browse(runtime.uow(), "transfers", criteria, paging.limit, paging.offset, paging.sort)
+    page = browsing.browse(
+        runtime.uow(), "transfers", filters.criteria(user), paging.limit, paging.offset, paging.sort
+    )
     return page_of(TransferPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
