@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -21,9 +21,15 @@ def _sane_day(value: date) -> date:
 
 
 def _sane_instant(value: datetime) -> datetime:
-    if not EARLIEST.year <= value.year <= LATEST.year:
-        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
-    return value
+    """The instant in UTC, which is where the bounds apply (``2199-12-31T23:59-14:00`` is in 2200)."""
+    bounds = f"must be between {EARLIEST.year} and {LATEST.year} (in UTC)"
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-14:00 has no UTC instant at all
+        raise ValueError(bounds) from None
+    if not EARLIEST.year <= utc.year <= LATEST.year:
+        raise ValueError(bounds)
+    return utc
 
 
 Day = Annotated[date, AfterValidator(_sane_day)]
