@@ -263,6 +263,36 @@ def test_logging_in_gives_a_token_and_failed_logins_are_rate_limited(world: Worl
     assert int(limited.headers["Retry-After"]) > 0
 
 
+def test_failed_logins_from_one_address_do_not_lock_the_user_out_from_another(world: World) -> None:
+    from tests.e2e.api_world import PASSWORD
+
+    attacker, office = world.client_at("203.0.113.9"), world.client_at("198.51.100.7")
+    wrong = {"username": "admin", "password": "a guess"}
+    for _ in range(5):
+        problem(attacker.post("/api/v1/auth/token", json=wrong), 401)
+
+    locked = attacker.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
+    elsewhere = office.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
+
+    assert problem(locked, 429)["code"] == "rate_limited"
+    assert elsewhere.status_code == 201, elsewhere.text
+
+
+def test_one_address_guessing_many_usernames_is_limited_too(world: World) -> None:
+    from tests.e2e.api_world import PASSWORD
+
+    sprayer, office = world.client_at("203.0.113.10"), world.client_at("198.51.100.8")
+    for i in range(20):  # four each at five names: no name reaches its own limit of five
+        problem(sprayer.post("/api/v1/auth/token", json={"username": f"u{i % 5}", "password": "x"}), 401)
+
+    limited = sprayer.post("/api/v1/auth/token", json={"username": "sales", "password": PASSWORD})
+
+    assert problem(limited, 429)["code"] == "rate_limited"
+    assert (
+        office.post("/api/v1/auth/token", json={"username": "sales", "password": PASSWORD}).status_code == 201
+    )
+
+
 def test_an_unknown_user_and_a_wrong_password_are_refused_alike(world: World) -> None:
     unknown = problem(
         world.client.post("/api/v1/auth/token", json={"username": "ghost", "password": "x"}), 401

@@ -49,7 +49,9 @@ def create_app(
         settings,
         engine,
         clock or SystemClock(),
-        FailedLogins(settings.login_attempts, settings.login_window_seconds),
+        FailedLogins(
+            settings.login_attempts, settings.login_window_seconds, settings.login_attempts_per_address
+        ),
     )
     problems.install(app)
     app.add_middleware(

@@ -112,14 +112,13 @@ def _token(info: TokenInfo) -> TokenPublic:
 def log_in(body: LoginCreate, request: Request, runtime: RuntimeDep) -> IssuedTokenPublic:
     """Exchange a username and password for an API token; failed logins are rate-limited."""
     address = request.client.host if request.client else "unknown"
-    keys = (f"user:{body.username}", f"address:{address}")
-    runtime.logins.check(*keys)
+    runtime.logins.check(body.username, address)
     try:
         user = access.verify_password(runtime.uow(), body.username, body.password)
     except NotAuthenticated:
-        runtime.logins.failed(*keys)
+        runtime.logins.failed(body.username, address)
         raise
-    runtime.logins.succeeded(keys[0])
+    runtime.logins.succeeded(body.username, address)
     hours = timedelta(hours=runtime.settings.login_token_hours)
     return _issued(
         access.issue_token(
