@@ -21,9 +21,10 @@ DESCRIPTION = """\
 Order-to-cash over HTTP. Authenticate with `Authorization: Bearer <token>` (get one from
 `POST /api/v1/auth/token` or `o2c token create`). Errors are RFC 9457 `application/problem+json`
 documents with a stable `code` and, for invalid input, the offending `field`. Creating requests take an
-`Idempotency-Key` header; order actions take `If-Match` with the order's ETag. Lists are paged with
-`limit` / `offset` and report `next_offset` (null on the last page). A query parameter an operation
-does not take, or an empty filter, is a 422.
+`Idempotency-Key` header; actions on orders, purchase orders, transfers, returns and shipments take
+`If-Match` with the ETag the document was read with. Lists are paged with `limit` / `offset` and
+report `next_offset` (null on the last page). A query parameter an operation does not take, or an
+empty filter, is a 422.
 """
 
 

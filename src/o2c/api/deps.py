@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +19,7 @@ from o2c.domain.access import Capability, NotAuthenticated, NotPermitted, Role, 
 from o2c.domain.clock import Clock
 from o2c.domain.errors import ValidationFailed
 from o2c.services.access import authenticate
-from o2c.services.audit import AuditedUnitOfWork
+from o2c.services.audit import AuditedUnitOfWork, content_tag, document_tag
 from o2c.services.browsing import Criteria
 from o2c.store.uow import UnitOfWork
 from o2c.store.users import User
@@ -37,12 +37,19 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)
 
+    def tag(self, response: Response, entity_type: str, key: str) -> None:
+        """Send the current ETag of a document without a version (read before the document itself,
+        so that a change in between makes the tag stale, never too new)."""
+        tag = document_tag(self.uow(), entity_type, key)
+        if tag is not None:
+            response.headers["ETag"] = etag(tag)
+
     def audited(
         self,
         user: User,
         action: str,
         subject: tuple[str, str] | None = None,
-        expected_version: int | None = None,
+        expected_version: int | str | None = None,
     ) -> AuditedUnitOfWork:
         return AuditedUnitOfWork(
             self.engine,
@@ -182,7 +189,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=100,
-        description='The order\'s ETag (e.g. `"3"`): the action happens only if the order is unchanged.',
+        description='The ETag read with the document (an order\'s is its version, e.g. `"3"`): the '
+        "action happens only if the document is unchanged since (else 409).",
     ),
 ]
 
@@ -197,8 +205,24 @@ def expected_version(if_match: str | None) -> int | None:
     return int(tag)
 
 
-def etag(version: int) -> str:
+def expected_tag(if_match: str | None) -> str | None:
+    """The content tag an ``If-Match`` header names (documents without a version); None without it."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if len(tag) != 16 or tag.strip("0123456789abcdef"):
+        raise ValidationFailed(f"If-Match {if_match!r} is not an ETag of this API", field="If-Match")
+    return tag
+
+
+def etag(version: int | str) -> str:
     return f'"{version}"'
+
+
+def tag_after(response: Response, uow: AuditedUnitOfWork) -> None:
+    """Send the ETag of the document as an action left it (a document without a version)."""
+    if isinstance(uow.after, dict):
+        response.headers["ETag"] = etag(content_tag(uow.after))
 
 
 @dataclass(frozen=True)

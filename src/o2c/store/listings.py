@@ -354,3 +354,19 @@ def ship_tos_of(conn: Connection, customer_code: str) -> list[dict[str, Any]]:
         .order_by(ship_tos.c.code)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+_LOCKABLE = {
+    "purchase_order": purchase_orders,
+    "transfer": transfers,
+    "return": returns,
+    "shipment": shipments,
+}
+
+
+def lock_document(conn: Connection, entity_type: str, number: str) -> None:
+    """Hold a document's header row until the transaction ends (``SELECT … FOR UPDATE``; SQLite
+    writers are serialised anyway). Documents of other types are left alone."""
+    table = _LOCKABLE.get(entity_type)
+    if table is not None:
+        conn.execute(select(table.c.id).where(table.c.number == number).with_for_update())

@@ -6,10 +6,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, WindowDep, require, scope_of
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    WindowDep,
+    expected_tag,
+    require,
+    scope_of,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of
 from o2c.domain.access import Capability
@@ -134,9 +145,14 @@ def list_shipments(
 
 @router.get("/shipments/{number}", response_model=ShipmentDetail, tags=["shipments"])
 def get_shipment(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_SHIPMENTS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_SHIPMENTS)],
+    response: Response,
 ) -> object:
-    """Read one shipment with its lines and delivery exceptions."""
+    """Read one shipment with its lines and delivery exceptions; the ETag is what ``If-Match`` on
+    its delivery takes."""
+    runtime.tag(response, "shipment", number)
     return ShipmentDetail.model_validate(browsing.shipment(runtime.uow(), number, scope_of(user)))
 
 
@@ -146,15 +162,17 @@ def deliver(
     body: DeliveryCreate,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.FULFIL_ORDERS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Record proof of delivery of a shipment, with short and damaged quantities per line."""
     request = DeliverRequest(
         received_by=body.received_by,
         exceptions=[DeliveryException(**e.model_dump()) for e in body.exceptions],
     )
-    deliver_shipment(
-        runtime.audited(user, "shipment.delivered", ("shipment", number)), number, request, user.username
-    )
+    uow = runtime.audited(user, "shipment.delivered", ("shipment", number), expected_tag(if_match))
+    deliver_shipment(uow, number, request, user.username)
+    tag_after(response, uow)
     return ShipmentDetail.model_validate(browsing.shipment(runtime.uow(), number))
 
 

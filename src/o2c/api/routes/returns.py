@@ -6,10 +6,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    expected_tag,
+    require,
+    scope_of,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, Page, Public, Quantity, Request, by_line_no, page_of
 from o2c.domain.access import Capability
@@ -139,9 +149,15 @@ def create_return(
 
 
 @router.get("/{number}", response_model=ReturnPublic)
-def get(number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_RETURNS)]) -> object:
-    """Read one return with its lines."""
+def get(
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_RETURNS)],
+    response: Response,
+) -> object:
+    """Read one return with its lines; the ETag is what ``If-Match`` on its actions takes."""
     browsing.document(runtime.uow(), "returns", number, scope_of(user))
+    runtime.tag(response, "return", number)
     return _public(get_return(runtime.uow(), number))
 
 
@@ -151,13 +167,17 @@ def receive(
     body: ReturnReceive,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.RECEIVE_GOODS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Receive and inspect returned goods; restocked units go on hand and to waiting backorders."""
     counted = by_line_no(((ln.line_no, ln) for ln in body.lines or ()), "return receipt")
     received = {n: ln.received for n, ln in counted.items()} if counted else None
     per_line = {n: ln.disposition for n, ln in counted.items() if ln.disposition is not None}
-    uow = runtime.audited(user, "return.received", ("return", number))
-    return _public(receive_return(uow, number, body.disposition, received, per_line or None, user.username))
+    uow = runtime.audited(user, "return.received", ("return", number), expected_tag(if_match))
+    summary = receive_return(uow, number, body.disposition, received, per_line or None, user.username)
+    tag_after(response, uow)
+    return _public(summary)
 
 
 @router.post("/{number}/credit", status_code=201, response_model=CreditMemoPublic)
@@ -166,13 +186,14 @@ def credit(
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.DECIDE_RETURNS)],
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> object:
     """Issue the credit memo of a received return (net price plus tax of the received units)."""
+    expected = expected_tag(if_match)
 
     def run() -> tuple[CreditMemoPublic, dict[str, str]]:
-        memo = credit_return(
-            runtime.audited(user, "return.credited", ("return", number)), number, user.username
-        )
+        uow = runtime.audited(user, "return.credited", ("return", number), expected)
+        memo = credit_return(uow, number, user.username)
         return CreditMemoPublic.model_validate(memo, from_attributes=True), {}
 
     return idempotent(runtime, user, idempotency_key, f"POST /returns/{number}/credit", None, run)
@@ -180,9 +201,14 @@ def credit(
 
 @router.post("/{number}/reject", response_model=ReturnPublic)
 def reject(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.DECIDE_RETURNS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.DECIDE_RETURNS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Reject a return: nothing is credited."""
-    return _public(
-        reject_return(runtime.audited(user, "return.rejected", ("return", number)), number, user.username)
-    )
+    uow = runtime.audited(user, "return.rejected", ("return", number), expected_tag(if_match))
+    rejected = reject_return(uow, number, user.username)
+    tag_after(response, uow)
+    return _public(rejected)

@@ -6,10 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    expected_tag,
+    require,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of
 from o2c.domain.access import Capability
@@ -231,8 +240,9 @@ def create_purchase_order(
 
 
 @router.get("/purchase-orders/{number}", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader) -> object:
-    """Read one purchase order with its lines."""
+def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader, response: Response) -> object:
+    """Read one purchase order with its lines; the ETag is what ``If-Match`` on its actions takes."""
+    runtime.tag(response, "purchase_order", number)
     return _po(purchasing.get_purchase_order(runtime.uow(), number))
 
 
@@ -294,28 +304,42 @@ def reschedule(
     body: RescheduleCreate,
     runtime: RuntimeDep,
     user: Buyer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Move a PO line's expected date or shrink its quantity; re-promises what no longer fits."""
-    uow = runtime.audited(user, "purchase_order.rescheduled", ("purchase_order", number))
-    return _po(
-        purchasing.reschedule_purchase_order_line(
-            uow, number, line_no, body.expected_date, body.quantity, user.username
-        )
+    uow = runtime.audited(
+        user, "purchase_order.rescheduled", ("purchase_order", number), expected_tag(if_match)
     )
+    po = purchasing.reschedule_purchase_order_line(
+        uow, number, line_no, body.expected_date, body.quantity, user.username
+    )
+    tag_after(response, uow)
+    return _po(po)
 
 
 @router.post("/purchase-orders/{number}/close", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def close(number: Code, runtime: RuntimeDep, user: Buyer) -> object:
+def close(
+    number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
+) -> object:
     """Close a PO: nothing more is expected on it."""
-    uow = runtime.audited(user, "purchase_order.closed", ("purchase_order", number))
-    return _po(purchasing.close_purchase_order(uow, number, user.username))
+    uow = runtime.audited(user, "purchase_order.closed", ("purchase_order", number), expected_tag(if_match))
+    po = purchasing.close_purchase_order(uow, number, user.username)
+    tag_after(response, uow)
+    return _po(po)
 
 
 @router.post("/purchase-orders/{number}/cancel", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def cancel(number: Code, runtime: RuntimeDep, user: Buyer) -> object:
+def cancel(
+    number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
+) -> object:
     """Cancel a PO that received nothing."""
-    uow = runtime.audited(user, "purchase_order.cancelled", ("purchase_order", number))
-    return _po(purchasing.cancel_purchase_order(uow, number, user.username))
+    uow = runtime.audited(
+        user, "purchase_order.cancelled", ("purchase_order", number), expected_tag(if_match)
+    )
+    po = purchasing.cancel_purchase_order(uow, number, user.username)
+    tag_after(response, uow)
+    return _po(po)
 
 
 @router.get("/receipts", response_model=Page[ReceiptPublic], tags=["purchasing"])
@@ -363,18 +387,31 @@ def create_transfer(
 
 @router.get("/transfers/{number}", response_model=TransferPublic, tags=["transfers"])
 def get_transfer(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_TRANSFERS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_TRANSFERS)],
+    response: Response,
 ) -> object:
-    """Read one transfer with its lines."""
+    """Read one transfer with its lines; the ETag is what ``If-Match`` on its actions takes."""
+    runtime.tag(response, "transfer", number)
     return _transfer(transfers.get_transfer(runtime.uow(), number))
 
 
 @router.post("/transfers/{number}/ship", response_model=TransferPublic, tags=["transfers"])
-def ship_transfer(number: Code, body: TransferShip, runtime: RuntimeDep, user: Mover) -> object:
+def ship_transfer(
+    number: Code,
+    body: TransferShip,
+    runtime: RuntimeDep,
+    user: Mover,
+    response: Response,
+    if_match: IfMatch = None,
+) -> object:
     """Ship a transfer from its source (only stock not reserved for orders)."""
     request = transfers.ShipTransferRequest.model_validate(body.model_dump())
-    uow = runtime.audited(user, "transfer.shipped", ("transfer", number))
-    return _transfer(transfers.ship_transfer(uow, number, request, user.username))
+    uow = runtime.audited(user, "transfer.shipped", ("transfer", number), expected_tag(if_match))
+    shipped = transfers.ship_transfer(uow, number, request, user.username)
+    tag_after(response, uow)
+    return _transfer(shipped)
 
 
 @router.post("/transfers/{number}/receive", status_code=201, response_model=ReceiptPublic, tags=["transfers"])
@@ -384,12 +421,14 @@ def receive_transfer(
     runtime: RuntimeDep,
     user: Receiver,
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> object:
     """Receive a transfer at its destination (all, or some lines in part)."""
     request = transfers.ReceiveTransferRequest.model_validate(body.model_dump())
+    expected = expected_tag(if_match)
 
     def run() -> tuple[ReceiptPublic, dict[str, str]]:
-        uow = runtime.audited(user, "transfer.received", ("transfer", number))
+        uow = runtime.audited(user, "transfer.received", ("transfer", number), expected)
         receipt = transfers.receive_transfer(uow, number, request, user.username)
         return _receipt(receipt), {"Location": f"/api/v1/receipts/{receipt.number}"}
 
@@ -397,7 +436,11 @@ def receive_transfer(
 
 
 @router.post("/transfers/{number}/cancel", response_model=TransferPublic, tags=["transfers"])
-def cancel_transfer(number: Code, runtime: RuntimeDep, user: Mover) -> object:
+def cancel_transfer(
+    number: Code, runtime: RuntimeDep, user: Mover, response: Response, if_match: IfMatch = None
+) -> object:
     """Cancel a transfer that has not shipped."""
-    uow = runtime.audited(user, "transfer.cancelled", ("transfer", number))
-    return _transfer(transfers.cancel_transfer(uow, number, user.username))
+    uow = runtime.audited(user, "transfer.cancelled", ("transfer", number), expected_tag(if_match))
+    cancelled = transfers.cancel_transfer(uow, number, user.username)
+    tag_after(response, uow)
+    return _transfer(cancelled)
