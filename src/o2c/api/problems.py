@@ -173,8 +173,20 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+_PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+    },
+}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    status: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": description,
+        **({"headers": _PROBLEM_HEADERS[status]} if status in _PROBLEM_HEADERS else {}),
+    }
     for status, description in (
         (401, "No valid bearer token"),
         (403, "The role does not allow this"),

@@ -40,6 +40,27 @@ Quantity = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
 T = TypeVar("T")
 V = TypeVar("V")
 
+_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The document's version tag: send it back as `If-Match` on its actions.",
+        "schema": {"type": "string", "examples": ['"3"']},
+    },
+    "Location": {
+        "description": "Where the created document can be read.",
+        "schema": {"type": "string", "examples": ["/api/v1/orders/SO-00000001"]},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with the same "
+        "`Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def sends(status: int, *headers: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` entry declaring the headers a route's success response carries."""
+    return {status: {"headers": {name: _HEADERS[name] for name in headers}}}
+
 
 def by_line_no(pairs: Iterable[tuple[int, V]], what: str) -> dict[int, V]:
     """``{line_no: value}`` of a body's ``lines``; a line named twice is refused, never merged."""

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from o2c.api.deps import CurrentUser, IdempotencyKey, RuntimeDep, WindowDep, require
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Page, Public
+from o2c.api.schemas import Page, Public, sends
 from o2c.api.schemas import Request as Body
 from o2c.domain.access import Capability, NotAuthenticated, Role
 from o2c.domain.errors import NotFound
@@ -34,8 +34,12 @@ class LoginCreate(Body):
 
 
 class TokenCreate(Body):
+    """A name to tell the token by, and how long it lives (default: until revoked)."""
+
     name: Annotated[str, Field(max_length=100)] = ""
     expires_in_days: Annotated[int | None, Field(ge=1, le=3650)] = None
+
+    model_config = {"json_schema_extra": {"examples": [{"name": "edi-gateway", "expires_in_days": 90}]}}
 
 
 class TokenPublic(Public):
@@ -141,7 +145,12 @@ def my_tokens(user: CurrentUser, runtime: RuntimeDep, paging: WindowDep) -> obje
     )
 
 
-@router.post("/auth/tokens", status_code=201, response_model=IssuedTokenPublic)
+@router.post(
+    "/auth/tokens",
+    status_code=201,
+    response_model=IssuedTokenPublic,
+    responses=sends(201, "Idempotent-Replayed"),
+)
 def create_my_token(
     body: TokenCreate, user: CurrentUser, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -175,7 +184,12 @@ def list_users(
     return paging.page(_user, lambda limit, offset: access.list_users(runtime.uow(), limit, offset))
 
 
-@router.post("/users", status_code=201, response_model=UserPublic)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_user(
     body: UserCreate,
     user: Annotated[User, require(Capability.MANAGE_USERS)],

@@ -22,7 +22,7 @@ from o2c.api.deps import (
     tag_after,
 )
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of
+from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.services import browsing
 from o2c.services.billing import PaymentRequest, record_payment
@@ -143,7 +143,9 @@ def list_shipments(
     return page_of(ShipmentPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.get("/shipments/{number}", response_model=ShipmentDetail, tags=["shipments"])
+@router.get(
+    "/shipments/{number}", response_model=ShipmentDetail, tags=["shipments"], responses=sends(200, "ETag")
+)
 def get_shipment(
     number: Code,
     runtime: RuntimeDep,
@@ -156,7 +158,12 @@ def get_shipment(
     return ShipmentDetail.model_validate(browsing.shipment(runtime.uow(), number, scope_of(user)))
 
 
-@router.post("/shipments/{number}/deliver", response_model=ShipmentDetail, tags=["shipments"])
+@router.post(
+    "/shipments/{number}/deliver",
+    response_model=ShipmentDetail,
+    tags=["shipments"],
+    responses=sends(200, "ETag"),
+)
 def deliver(
     number: Code,
     body: DeliveryCreate,
@@ -213,7 +220,13 @@ def list_payments(
     return page_of(PaymentPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/payments", status_code=201, response_model=InvoiceDetail, tags=["invoices"])
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=InvoiceDetail,
+    tags=["invoices"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_payment(
     body: PaymentCreate,
     runtime: RuntimeDep,

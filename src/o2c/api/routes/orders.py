@@ -24,7 +24,7 @@ from o2c.api.deps import (
     scope_of,
 )
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of
+from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.domain.errors import IdempotencyConflict, ValidationFailed
 from o2c.domain.order import Channel
@@ -166,7 +166,12 @@ def list_orders(
     return page_of(OrderListItem, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("", status_code=201, response_model=OrderPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderPublic,
+    responses=sends(201, "Location", "ETag", "Idempotent-Replayed"),
+)
 def create_order(
     body: OrderCreate,
     runtime: RuntimeDep,
@@ -204,7 +209,7 @@ def create_order(
     return public(summary, version)
 
 
-@router.get("/{number}", response_model=OrderPublic)
+@router.get("/{number}", response_model=OrderPublic, responses=sends(200, "ETag"))
 def get_order(
     number: Code,
     runtime: RuntimeDep,
@@ -263,7 +268,7 @@ def _act(
     return acted
 
 
-@router.post("/{number}/confirm", response_model=OrderPublic)
+@router.post("/{number}/confirm", response_model=OrderPublic, responses=sends(200, "ETag"))
 def confirm_order(
     number: Code,
     runtime: RuntimeDep,
@@ -283,7 +288,7 @@ def confirm_order(
     )
 
 
-@router.post("/{number}/release-credit-hold", response_model=OrderPublic)
+@router.post("/{number}/release-credit-hold", response_model=OrderPublic, responses=sends(200, "ETag"))
 def release_order_credit_hold(
     number: Code,
     runtime: RuntimeDep,
@@ -303,7 +308,7 @@ def release_order_credit_hold(
     )
 
 
-@router.post("/{number}/cancel", response_model=OrderPublic)
+@router.post("/{number}/cancel", response_model=OrderPublic, responses=sends(200, "ETag"))
 def cancel(
     number: Code,
     runtime: RuntimeDep,
@@ -323,7 +328,7 @@ def cancel(
     )
 
 
-@router.post("/{number}/pick", response_model=OrderPublic)
+@router.post("/{number}/pick", response_model=OrderPublic, responses=sends(200, "ETag"))
 def pick(
     number: Code,
     runtime: RuntimeDep,
@@ -343,7 +348,7 @@ def pick(
     )
 
 
-@router.post("/{number}/pack", response_model=OrderPublic)
+@router.post("/{number}/pack", response_model=OrderPublic, responses=sends(200, "ETag"))
 def pack(
     number: Code,
     runtime: RuntimeDep,
@@ -363,7 +368,9 @@ def pack(
     )
 
 
-@router.post("/{number}/ship", response_model=OrderPublic)
+@router.post(
+    "/{number}/ship", response_model=OrderPublic, responses=sends(200, "ETag", "Idempotent-Replayed")
+)
 def ship(
     number: Code,
     body: ShipCreate,

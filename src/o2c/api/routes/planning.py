@@ -34,7 +34,11 @@ class BackorderPublic(Public):
 
 
 class BackorderAllocate(Request):
+    """One SKU's backorders, or (without ``sku``) every SKU's."""
+
     sku: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"sku": "WID-100"}]}}
 
 
 class FillPublic(Public):

@@ -21,7 +21,7 @@ from o2c.api.deps import (
     tag_after,
 )
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Page, Public, Quantity, Request, by_line_no, page_of
+from o2c.api.schemas import Code, Page, Public, Quantity, Request, by_line_no, page_of, sends
 from o2c.domain.access import Capability
 from o2c.domain.returns import Disposition, ReturnReason
 from o2c.services import browsing
@@ -72,6 +72,20 @@ class ReturnReceive(Request):
 
     disposition: Disposition = Disposition.RESTOCK
     lines: Annotated[list[ReceivedLine], Field(max_length=1000)] | None = None
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "disposition": "restock",
+                    "lines": [
+                        {"line_no": 1, "received": 2},
+                        {"line_no": 2, "received": 1, "disposition": "scrap"},
+                    ],
+                }
+            ]
+        }
+    }
 
 
 class ReturnLinePublic(Public):
@@ -129,7 +143,9 @@ def list_returns(
     return page_of(ReturnPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("", status_code=201, response_model=ReturnPublic)
+@router.post(
+    "", status_code=201, response_model=ReturnPublic, responses=sends(201, "Location", "Idempotent-Replayed")
+)
 def create_return(
     body: ReturnCreate,
     runtime: RuntimeDep,
@@ -148,7 +164,7 @@ def create_return(
     return idempotent(runtime, user, idempotency_key, "POST /returns", body, run)
 
 
-@router.get("/{number}", response_model=ReturnPublic)
+@router.get("/{number}", response_model=ReturnPublic, responses=sends(200, "ETag"))
 def get(
     number: Code,
     runtime: RuntimeDep,
@@ -161,7 +177,7 @@ def get(
     return _public(get_return(runtime.uow(), number))
 
 
-@router.post("/{number}/receive", response_model=ReturnPublic)
+@router.post("/{number}/receive", response_model=ReturnPublic, responses=sends(200, "ETag"))
 def receive(
     number: Code,
     body: ReturnReceive,
@@ -180,7 +196,12 @@ def receive(
     return _public(summary)
 
 
-@router.post("/{number}/credit", status_code=201, response_model=CreditMemoPublic)
+@router.post(
+    "/{number}/credit",
+    status_code=201,
+    response_model=CreditMemoPublic,
+    responses=sends(201, "Idempotent-Replayed"),
+)
 def credit(
     number: Code,
     runtime: RuntimeDep,
@@ -199,7 +220,7 @@ def credit(
     return idempotent(runtime, user, idempotency_key, f"POST /returns/{number}/credit", None, run)
 
 
-@router.post("/{number}/reject", response_model=ReturnPublic)
+@router.post("/{number}/reject", response_model=ReturnPublic, responses=sends(200, "ETag"))
 def reject(
     number: Code,
     runtime: RuntimeDep,

@@ -20,7 +20,7 @@ from o2c.api.deps import (
     tag_after,
 )
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of
+from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.services import browsing, purchasing, transfers
 from o2c.store.users import User
@@ -76,6 +76,18 @@ class ShipmentNoticeCreate(Request):
     reference: Annotated[str, Field(max_length=100)] = ""
     lines: Annotated[list[NoticeLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "expected_date": "2026-12-18",
+                    "reference": "ASN-4471",
+                    "lines": [{"line_no": 1, "quantity": 300}],
+                }
+            ]
+        }
+    }
+
 
 class ReceiptLineCreate(Request):
     line_no: LineNo
@@ -89,12 +101,22 @@ class ReceiptCreate(Request):
 
     lines: Annotated[list[ReceiptLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"lines": [{"line_no": 1, "received": 300, "rejected": 4, "reason": "crushed cartons"}]}
+            ]
+        }
+    }
+
 
 class RescheduleCreate(Request):
     """A slipped date or a shrunk quantity of one PO line."""
 
     expected_date: Day | None = None
     quantity: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"expected_date": "2026-12-22", "quantity": 450}]}}
 
 
 class PurchaseOrderLinePublic(Public):
@@ -161,9 +183,25 @@ class TransferCreate(Request):
     to_location: Code
     lines: Annotated[list[TransferLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "from_location": "DC-EAST",
+                    "to_location": "DC-WEST",
+                    "lines": [{"sku": "WID-100", "quantity": 40}],
+                }
+            ]
+        }
+    }
+
 
 class TransferShip(Request):
+    """When the transfer should arrive at its destination."""
+
     expected_date: Day
+
+    model_config = {"json_schema_extra": {"examples": [{"expected_date": "2026-12-09"}]}}
 
 
 class TransferReceiptLineCreate(Request):
@@ -175,6 +213,8 @@ class TransferReceive(Request):
     """What arrived per line; no lines means everything still in transit."""
 
     lines: Annotated[list[TransferReceiptLineCreate], Field(max_length=1000)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"lines": [{"line_no": 1, "quantity": 38}]}]}}
 
 
 class TransferLinePublic(Public):
@@ -224,7 +264,13 @@ def list_purchase_orders(runtime: RuntimeDep, user: Reader, filters: FiltersDep,
     return page_of(PurchaseOrderPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/purchase-orders", status_code=201, response_model=PurchaseOrderPublic, tags=["purchasing"])
+@router.post(
+    "/purchase-orders",
+    status_code=201,
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_purchase_order(
     body: PurchaseOrderCreate, runtime: RuntimeDep, user: Buyer, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -239,7 +285,12 @@ def create_purchase_order(
     return idempotent(runtime, user, idempotency_key, "POST /purchase-orders", body, run)
 
 
-@router.get("/purchase-orders/{number}", response_model=PurchaseOrderPublic, tags=["purchasing"])
+@router.get(
+    "/purchase-orders/{number}",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
 def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader, response: Response) -> object:
     """Read one purchase order with its lines; the ETag is what ``If-Match`` on its actions takes."""
     runtime.tag(response, "purchase_order", number)
@@ -251,6 +302,7 @@ def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader, response
     status_code=201,
     response_model=ShipmentNoticePublic,
     tags=["purchasing"],
+    responses=sends(201, "Idempotent-Replayed"),
 )
 def notify(
     number: Code,
@@ -273,7 +325,11 @@ def notify(
 
 
 @router.post(
-    "/purchase-orders/{number}/receipts", status_code=201, response_model=ReceiptPublic, tags=["purchasing"]
+    "/purchase-orders/{number}/receipts",
+    status_code=201,
+    response_model=ReceiptPublic,
+    tags=["purchasing"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
 )
 def receive(
     number: Code,
@@ -297,6 +353,7 @@ def receive(
     "/purchase-orders/{number}/lines/{line_no}/reschedule",
     response_model=PurchaseOrderPublic,
     tags=["purchasing"],
+    responses=sends(200, "ETag"),
 )
 def reschedule(
     number: Code,
@@ -318,7 +375,12 @@ def reschedule(
     return _po(po)
 
 
-@router.post("/purchase-orders/{number}/close", response_model=PurchaseOrderPublic, tags=["purchasing"])
+@router.post(
+    "/purchase-orders/{number}/close",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
 def close(
     number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
 ) -> object:
@@ -329,7 +391,12 @@ def close(
     return _po(po)
 
 
-@router.post("/purchase-orders/{number}/cancel", response_model=PurchaseOrderPublic, tags=["purchasing"])
+@router.post(
+    "/purchase-orders/{number}/cancel",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
 def cancel(
     number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
 ) -> object:
@@ -371,7 +438,13 @@ def list_transfers(
     return page_of(TransferPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/transfers", status_code=201, response_model=TransferPublic, tags=["transfers"])
+@router.post(
+    "/transfers",
+    status_code=201,
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_transfer(
     body: TransferCreate, runtime: RuntimeDep, user: Mover, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -385,7 +458,9 @@ def create_transfer(
     return idempotent(runtime, user, idempotency_key, "POST /transfers", body, run)
 
 
-@router.get("/transfers/{number}", response_model=TransferPublic, tags=["transfers"])
+@router.get(
+    "/transfers/{number}", response_model=TransferPublic, tags=["transfers"], responses=sends(200, "ETag")
+)
 def get_transfer(
     number: Code,
     runtime: RuntimeDep,
@@ -397,7 +472,12 @@ def get_transfer(
     return _transfer(transfers.get_transfer(runtime.uow(), number))
 
 
-@router.post("/transfers/{number}/ship", response_model=TransferPublic, tags=["transfers"])
+@router.post(
+    "/transfers/{number}/ship",
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(200, "ETag"),
+)
 def ship_transfer(
     number: Code,
     body: TransferShip,
@@ -414,7 +494,13 @@ def ship_transfer(
     return _transfer(shipped)
 
 
-@router.post("/transfers/{number}/receive", status_code=201, response_model=ReceiptPublic, tags=["transfers"])
+@router.post(
+    "/transfers/{number}/receive",
+    status_code=201,
+    response_model=ReceiptPublic,
+    tags=["transfers"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def receive_transfer(
     number: Code,
     body: TransferReceive,
@@ -435,7 +521,12 @@ def receive_transfer(
     return idempotent(runtime, user, idempotency_key, f"POST /transfers/{number}/receive", body, run)
 
 
-@router.post("/transfers/{number}/cancel", response_model=TransferPublic, tags=["transfers"])
+@router.post(
+    "/transfers/{number}/cancel",
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(200, "ETag"),
+)
 def cancel_transfer(
     number: Code, runtime: RuntimeDep, user: Mover, response: Response, if_match: IfMatch = None
 ) -> object:
