@@ -106,7 +106,7 @@ def _query_names(dependant: Dependant) -> frozenset[str]:
     return names.union(*(_query_names(d) for d in dependant.dependencies))
 
 
-_known_queries: dict[str, frozenset[str]] = {}  # route's unique id -> the query parameters it takes
+_known_queries: dict[tuple[str, ...], frozenset[str]] = {}  # (path, methods) -> the query parameters
 
 
 async def known_query(request: Request) -> None:
@@ -114,9 +114,10 @@ async def known_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _known_queries.get(route.unique_id)
+    key = (route.path, *sorted(route.methods or ()))
+    known = _known_queries.get(key)
     if known is None:
-        known = _known_queries[route.unique_id] = _query_names(route.dependant)
+        known = _known_queries[key] = _query_names(route.dependant)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = f"use one of {', '.join(sorted(known))}" if known else "it takes none"
