@@ -47,6 +47,10 @@ class World:
     clock: ManualClock
     tokens: dict[str, str]  # username -> bearer token
 
+    def client_at(self, address: str) -> TestClient:
+        """A client of the same app calling from another address."""
+        return TestClient(self.client.app, client=(address, 50000), raise_server_exceptions=False)
+
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 

@@ -136,3 +136,54 @@ def test_a_body_that_is_not_json_is_a_422(world: World, tmp_path: Path) -> None:
     )
 
     problem(response, 422)
+
+
+def test_a_body_that_is_not_utf8_is_a_422_naming_the_body(world: World) -> None:
+    response = world.client.post(
+        "/api/v1/orders",
+        content=b'\xff\xfe{"customer": "C1"}',
+        headers={**world.auth("sales"), "Content-Type": "application/json"},
+    )
+
+    assert (problem(response, 422)["code"], problem(response, 422)["field"]) == ("validation_failed", "body")
+    assert world.count(orders) == 0
+
+
+def test_broken_json_names_the_body_not_a_character_position(world: World) -> None:
+    response = world.client.post(
+        "/api/v1/orders",
+        content=b'{"customer": "C1", "lines": [}',
+        headers={**world.auth("sales"), "Content-Type": "application/json"},
+    )
+
+    refused = problem(response, 422)
+    assert refused["field"] == "body" and "at character 29" in refused["detail"]
+
+
+@pytest.mark.parametrize("instant", ["2199-12-31T23:59:59-14:00", "2000-01-01T00:00:00+14:00"])
+def test_an_instant_is_bounded_in_utc_whatever_its_offset(world: World, instant: str) -> None:
+    body = {"customer": "C1", "lines": [{"sku": "SKU-A", "quantity": 1}], "customer_sent_at": instant}
+
+    assert problem(world.post("sales", "/orders", body), 422)["field"] == "customer_sent_at"
+    assert world.count(orders) == 0
+
+
+def test_an_instant_with_an_offset_is_kept_in_utc(world: World) -> None:
+    body = {
+        "customer": "C1",
+        "lines": [{"sku": "SKU-A", "quantity": 1}],
+        "customer_sent_at": "2026-03-01T23:30:00-05:00",
+    }
+
+    placed = world.post("sales", "/orders", body)
+
+    assert placed.json()["stages"]["customer_sent_at"] == "2026-03-02T04:30:00Z", placed.text
+
+
+def test_a_promise_for_an_unknown_carrier_service_is_a_422_naming_service(world: World) -> None:
+    body = {"sku": "SKU-A", "quantity": 1, "customer": "C1"}
+
+    refused = problem(world.post("sales", "/promises", {**body, "service": "nosuch"}), 422)
+
+    assert refused["field"] == "service" and "ground" in refused["detail"]
+    assert world.post("sales", "/promises", {**body, "service": "ground"}).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from o2c.store.tables import orders
+from o2c.store.tables import invoices, orders, shipments
 from tests.e2e.api_world import World, problem, world
 
 __all__ = ["world"]
@@ -103,7 +103,7 @@ def test_an_order_goes_through_the_whole_cycle_over_http(world: World) -> None:
     assert delivered.json()["status"] == "delivered", delivered.text
     assert paid.status_code == 201, paid.text
     assert world.get("sales", f"/orders/{number}").json()["status"] == "closed"
-    events = [e["event_type"] for e in world.get("sales", f"/orders/{number}/events").json()]
+    events = [e["event_type"] for e in world.get("sales", f"/orders/{number}/events").json()["items"]]
     assert events[0] == "order.received" and events[-1] == "order.closed"
 
 
@@ -137,3 +137,25 @@ def test_lists_are_paged_and_sorted(world: World) -> None:
     assert [o["number"] for o in last["items"]] == [numbers[0]] and last["next_offset"] is None
     assert problem(world.get("sales", "/orders", params={"limit": 10_000}), 422)["field"] == "limit"
     assert problem(world.get("sales", "/orders", params={"sort": "password"}), 422)["field"] == "sort"
+
+
+def test_shipping_again_with_the_same_idempotency_key_ships_and_invoices_once(world: World) -> None:
+    number = world.place("sales", "C1", ("SKU-A", 2)).json()["number"]
+    for action in ("confirm", "pick", "pack"):
+        world.post("warehouse", f"/orders/{number}/{action}")
+    body = {"carrier": "UPS", "tracking_number": "1Z"}
+    key = {"Idempotency-Key": "dock-7"}
+
+    first = world.post("warehouse", f"/orders/{number}/ship", body, headers=key)
+    again = world.post("warehouse", f"/orders/{number}/ship", body, headers=key)
+    other = world.post("warehouse", f"/orders/{number}/ship", {**body, "tracking_number": "2Z"}, headers=key)
+
+    assert (first.status_code, first.json()["status"]) == (200, "shipped"), first.text
+    assert (again.status_code, again.json(), again.headers["ETag"]) == (
+        200,
+        first.json(),
+        first.headers["ETag"],
+    )
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert problem(other, 409)["code"] == "idempotency_conflict"
+    assert (world.count(shipments), world.count(invoices)) == (1, 1)

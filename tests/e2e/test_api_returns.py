@@ -35,7 +35,7 @@ def test_a_return_is_authorised_received_into_stock_and_credited(world: World) -
     assert memo.json()["subtotal"] == "20.00"  # 2 received units at the list price of 10.00, no tax
     stock = world.get("warehouse", "/stock", params={"sku": "SKU-A"}).json()["items"][0]
     assert stock["on_hand"] == 100 - 4 + 2
-    trail = world.get("admin", "/audit", params={"entity_type": "return", "entity_id": rma}).json()
+    trail = world.get("admin", "/audit", params={"entity_type": "return", "entity_id": rma}).json()["items"]
     assert [e["action"] for e in trail] == ["return.credited", "return.received", "return.authorised"]
 
 
@@ -50,3 +50,29 @@ def test_more_than_was_delivered_cannot_be_returned(world: World) -> None:
 
     assert problem(refused, 422)["code"] == "validation_failed"
     assert world.get("portal1", "/returns").json()["items"] == []
+
+
+def test_a_line_named_twice_in_a_return_is_refused_not_merged(world: World) -> None:
+    number = _delivered(world, 4)
+    twice = [{"line_no": 1, "quantity": 1}, {"line_no": 1, "quantity": 2}]
+
+    refused = problem(
+        world.post("portal1", "/returns", {"order": number, "reason": "damaged", "lines": twice}), 422
+    )
+
+    assert refused["field"] == "lines[1].line_no"
+    assert "line 1 appears twice" in refused["detail"]
+    assert world.get("portal1", "/returns").json()["items"] == []
+
+
+def test_a_line_counted_twice_in_a_return_receipt_is_refused_not_merged(world: World) -> None:
+    number = _delivered(world, 4)
+    body = {"order": number, "reason": "damaged", "lines": [{"line_no": 1, "quantity": 3}]}
+    rma = world.post("portal1", "/returns", body).json()["number"]
+    twice = [{"line_no": 1, "received": 1}, {"line_no": 1, "received": 2}]
+
+    refused = problem(world.post("warehouse", f"/returns/{rma}/receive", {"lines": twice}), 422)
+
+    assert (refused["field"], "line 1 appears twice" in refused["detail"]) == ("lines[1].line_no", True)
+    assert world.get("warehouse", f"/returns/{rma}").json()["status"] == "authorised"
+    assert world.get("warehouse", "/stock", params={"sku": "SKU-A"}).json()["items"][0]["on_hand"] == 96

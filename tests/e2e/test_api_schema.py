@@ -84,3 +84,48 @@ def test_the_openapi_document_describes_placing_tracking_and_cancelling_orders(f
     assert body["examples"][0]["lines"]
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+@pytest.fixture(scope="module")
+def openapi(sqlite_template: Any) -> dict[str, Any]:
+    """The OpenAPI document of an app over the (never written) template database."""
+    from o2c.api import create_app
+    from o2c.api.settings import ApiSettings
+
+    document: dict[str, Any] = create_app(ApiSettings(database_url=f"sqlite:///{sqlite_template}")).openapi()
+    return document
+
+
+def test_every_request_body_of_the_api_has_an_example(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    bodies = {
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        for ops in openapi["paths"].values()
+        for op in ops.values()
+        if "requestBody" in op
+    }
+
+    assert {"TransferCreate", "ReceiptCreate", "QuoteConvert", "BackorderAllocate"} <= bodies
+    assert sorted(name for name in bodies if not schemas[name].get("examples")) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "headers"),
+    [
+        ("post", "/api/v1/orders", "201", {"Location", "ETag", "Idempotent-Replayed"}),
+        ("get", "/api/v1/orders/{number}", "200", {"ETag"}),
+        ("post", "/api/v1/orders/{number}/ship", "200", {"ETag", "Idempotent-Replayed"}),
+        ("get", "/api/v1/purchase-orders/{number}", "200", {"ETag"}),
+        ("post", "/api/v1/transfers/{number}/cancel", "200", {"ETag"}),
+        ("post", "/api/v1/returns", "201", {"Location", "Idempotent-Replayed"}),
+        ("post", "/api/v1/shipments/{number}/deliver", "200", {"ETag"}),
+        ("post", "/api/v1/auth/token", "429", {"Retry-After"}),
+        ("get", "/api/v1/orders", "401", {"WWW-Authenticate"}),
+    ],
+)
+def test_the_response_headers_an_operation_sends_are_declared(
+    openapi: dict[str, Any], method: str, path: str, status: str, headers: set[str]
+) -> None:
+    response = openapi["paths"][path][method]["responses"][status]
+
+    assert set(response.get("headers", {})) == headers

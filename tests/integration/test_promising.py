@@ -143,7 +143,17 @@ def test_a_location_without_a_lane_to_the_ship_to_is_refused_with_the_reason(
         ("DC2", None),
         ("DC3", "no ground lane from north to east"),
     ]
-    assert ask(uow, 10, service="express").delivery_date is None  # no express lane at all
+    add_lane(engine, "north", "west", 1, service="express")
+    assert ask(uow, 10, service="express").delivery_date is None  # no express lane to east
+
+
+def test_a_promise_for_a_carrier_service_no_lane_or_carrier_offers_is_refused(
+    uow: UnitOfWork, world: dict[str, int]
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        ask(uow, 1, service="express")
+
+    assert refused.value.field == "service" and "ground" in refused.value.message
 
 
 def test_a_promise_for_an_unknown_customer_or_ship_to_is_refused(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from o2c import __version__
 from o2c.api import problems
-from o2c.api.deps import Runtime
+from o2c.api.deps import Runtime, known_query
 from o2c.api.limits import FailedLogins, LimitsMiddleware, TokenBuckets
 from o2c.api.routes import access, catalogue, documents, health, orders, planning, quotes, returns, supply
 from o2c.api.settings import ApiSettings
@@ -21,8 +21,10 @@ DESCRIPTION = """\
 Order-to-cash over HTTP. Authenticate with `Authorization: Bearer <token>` (get one from
 `POST /api/v1/auth/token` or `o2c token create`). Errors are RFC 9457 `application/problem+json`
 documents with a stable `code` and, for invalid input, the offending `field`. Creating requests take an
-`Idempotency-Key` header; order actions take `If-Match` with the order's ETag. Lists are paged with
-`limit` / `offset` and report `next_offset` (null on the last page).
+`Idempotency-Key` header; actions on orders, purchase orders, transfers, returns and shipments take
+`If-Match` with the ETag the document was read with. Lists are paged with `limit` / `offset` and
+report `next_offset` (null on the last page). A query parameter an operation does not take, or an
+empty filter, is a 422.
 """
 
 
@@ -48,7 +50,9 @@ def create_app(
         settings,
         engine,
         clock or SystemClock(),
-        FailedLogins(settings.login_attempts, settings.login_window_seconds),
+        FailedLogins(
+            settings.login_attempts, settings.login_window_seconds, settings.login_attempts_per_address
+        ),
     )
     problems.install(app)
     app.add_middleware(
@@ -57,7 +61,7 @@ def create_app(
         buckets=TokenBuckets(settings.rate_per_second, settings.rate_burst),
     )
     app.include_router(health.router)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(known_query)])
     for module in (access, catalogue, quotes, orders, documents, returns, planning, supply):
         api.include_router(module.router)
     app.include_router(api)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
@@ -16,7 +19,7 @@ from o2c.domain.access import Capability, NotAuthenticated, NotPermitted, Role, 
 from o2c.domain.clock import Clock
 from o2c.domain.errors import ValidationFailed
 from o2c.services.access import authenticate
-from o2c.services.audit import AuditedUnitOfWork
+from o2c.services.audit import AuditedUnitOfWork, content_tag, document_tag
 from o2c.services.browsing import Criteria
 from o2c.store.uow import UnitOfWork
 from o2c.store.users import User
@@ -34,12 +37,19 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)
 
+    def tag(self, response: Response, entity_type: str, key: str) -> None:
+        """Send the current ETag of a document without a version (read before the document itself,
+        so that a change in between makes the tag stale, never too new)."""
+        tag = document_tag(self.uow(), entity_type, key)
+        if tag is not None:
+            response.headers["ETag"] = etag(tag)
+
     def audited(
         self,
         user: User,
         action: str,
         subject: tuple[str, str] | None = None,
-        expected_version: int | None = None,
+        expected_version: int | str | None = None,
     ) -> AuditedUnitOfWork:
         return AuditedUnitOfWork(
             self.engine,
@@ -91,30 +101,78 @@ def scope_of(user: User) -> str | None:
     return user.customer_code if user.role is Role.PORTAL else None
 
 
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names = frozenset(f.alias for f in dependant.query_params)
+    return names.union(*(_query_names(d) for d in dependant.dependencies))
+
+
+_known_queries: dict[tuple[str, ...], frozenset[str]] = {}  # (path, methods) -> the query parameters
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: an ignored filter would answer another question."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    key = (route.path, *sorted(route.methods or ()))
+    known = _known_queries.get(key)
+    if known is None:
+        known = _known_queries[key] = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = f"use one of {', '.join(sorted(known))}" if known else "it takes none"
+        raise ValidationFailed(f"unknown query parameter {unknown[0]!r}: {takes}", field=unknown[0])
+
+
 @dataclass(frozen=True)
 class Paging:
     limit: int
     offset: int
-    sort: str | None
+    sort: str | None = None
+
+    def page(
+        self, convert: Callable[[Any], Any], fetch: Callable[[int, int], Sequence[Any]]
+    ) -> dict[str, Any]:
+        """A :class:`~o2c.api.schemas.Page` of what ``fetch(limit, offset)`` reads, each row converted.
+
+        It asks for one row more than the page holds, to know whether another page follows.
+        """
+        rows = fetch(self.limit + 1, self.offset)
+        more = len(rows) > self.limit
+        return {
+            "items": [convert(r) for r in rows[: self.limit]],
+            "limit": self.limit,
+            "offset": self.offset,
+            "next_offset": self.offset + self.limit if more else None,
+        }
 
 
-async def _paging(
+async def _window(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, description="Items per page (at most the server's maximum).")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    sort: Annotated[
-        str | None,
-        Query(max_length=40, description="A column to sort by; `-column` for descending."),
-    ] = None,
 ) -> Paging:
     if limit > runtime.settings.page_limit_max:
         raise ValidationFailed(
             f"limit {limit} is over the maximum of {runtime.settings.page_limit_max}", field="limit"
         )
-    return Paging(limit, offset, sort)
+    return Paging(limit, offset)
 
 
+async def _paging(
+    window: Annotated[Paging, Depends(_window)],
+    sort: Annotated[
+        str | None,
+        Query(min_length=1, max_length=40, description="A column to sort by; `-column` for descending."),
+    ] = None,
+) -> Paging:
+    return replace(window, sort=sort)
+
+
+WindowDep = Annotated[Paging, Depends(_window)]
+"""``limit`` and ``offset`` of a list in one fixed order."""
 PagingDep = Annotated[Paging, Depends(_paging)]
+"""``limit``, ``offset`` and ``sort`` of a sortable list."""
 
 IdempotencyKey = Annotated[
     str | None,
@@ -132,7 +190,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=100,
-        description='The order\'s ETag (e.g. `"3"`): the action happens only if the order is unchanged.',
+        description='The ETag read with the document (an order\'s is its version, e.g. `"3"`): the '
+        "action happens only if the document is unchanged since (else 409).",
     ),
 ]
 
@@ -147,8 +206,24 @@ def expected_version(if_match: str | None) -> int | None:
     return int(tag)
 
 
-def etag(version: int) -> str:
+def expected_tag(if_match: str | None) -> str | None:
+    """The content tag an ``If-Match`` header names (documents without a version); None without it."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if len(tag) != 16 or tag.strip("0123456789abcdef"):
+        raise ValidationFailed(f"If-Match {if_match!r} is not an ETag of this API", field="If-Match")
+    return tag
+
+
+def etag(version: int | str) -> str:
     return f'"{version}"'
+
+
+def tag_after(response: Response, uow: AuditedUnitOfWork) -> None:
+    """Send the ETag of the document as an action left it (a document without a version)."""
+    if isinstance(uow.after, dict):
+        response.headers["ETag"] = etag(content_tag(uow.after))
 
 
 @dataclass(frozen=True)
@@ -171,8 +246,12 @@ class Filters:
 
 
 async def _filters(
-    status: Annotated[str | None, Query(max_length=30, description="Only documents in this status.")] = None,
-    customer: Annotated[str | None, Query(max_length=40, description="Only this customer's (code).")] = None,
+    status: Annotated[
+        str | None, Query(min_length=1, max_length=30, description="Only documents in this status.")
+    ] = None,
+    customer: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Only this customer's (code).")
+    ] = None,
     since: Annotated[Instant | None, Query(description="From this instant (inclusive).")] = None,
     until: Annotated[Instant | None, Query(description="Before this instant.")] = None,
 ) -> Filters:

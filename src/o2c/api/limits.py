@@ -49,36 +49,52 @@ class TokenBuckets:
 
 
 class FailedLogins:
-    """At most ``attempts`` failed logins per key (username, address) within ``window`` seconds."""
+    """Failed logins within ``window`` seconds: at most ``attempts`` per (username, address), and
+    ``per_address`` per address whatever the usernames.
 
-    def __init__(self, attempts: int, window: int) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = {}
+    Keying the lockout by address too means guessing at a username from one address does not lock its
+    owner out elsewhere; the looser per-address limit holds one address trying many usernames.
+    """
+
+    def __init__(self, attempts: int, window: int, per_address: int) -> None:
+        self.window = window
+        self._limits = {"pair": attempts, "address": per_address}
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, *keys: str) -> None:
+    @staticmethod
+    def _keys(username: str, address: str) -> dict[str, tuple[str, ...]]:
+        return {"pair": ("pair", username, address), "address": ("address", address)}
+
+    def check(self, username: str, address: str) -> None:
+        """Raise RateLimited if the pair or the address is over its limit."""
         now = time.monotonic()
         with self._lock:
-            for key in keys:
+            for kind, key in self._keys(username, address).items():
                 failures = self._recent(key, now)
-                if len(failures) >= self.attempts:
+                if len(failures) >= self._limits[kind]:
                     wait = math.ceil(failures[0] + self.window - now)
                     raise RateLimited(
                         f"too many failed logins: try again in {wait} s", retry_after=max(wait, 1)
                     )
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, username: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+            for key in self._keys(username, address).values():
+                self._failures[key] = self._recent(key, now)
+                self._failures[key].append(now)
+            if len(self._failures) > 100_000:  # forget quiet keys rather than grow without bound
+                self._failures = {k: v for k, v in self._failures.items() if v[-1] > now - self.window}
 
-    def succeeded(self, username_key: str) -> None:
+    def succeeded(self, username: str, address: str) -> None:
+        """Forget the pair's failures (the address's stay: it may be trying others' names too)."""
         with self._lock:
-            self._failures.pop(username_key, None)
+            self._failures.pop(self._keys(username, address)["pair"], None)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
+    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
+        """The key's failures within the window (a new, unrecorded deque for a key without any)."""
+        failures = self._failures.get(key, deque())
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         return failures

@@ -94,8 +94,15 @@ def field_path(location: tuple[Any, ...] | list[Any]) -> str:
     return path or str(location[0] if location else "input")
 
 
+def _pydantic_problem(error: Mapping[str, Any]) -> FieldProblem:
+    if error.get("type") == "json_invalid":  # its location is a character position, not a field
+        reason = error.get("ctx", {}).get("error", "")
+        return FieldProblem(field="body", message=f"not valid JSON: {reason} at character {error['loc'][-1]}")
+    return FieldProblem(field=field_path(error.get("loc", ())), message=str(error.get("msg", "")))
+
+
 def _pydantic_problems(errors: list[Any]) -> list[FieldProblem]:
-    return [FieldProblem(field=field_path(e.get("loc", ())), message=str(e.get("msg", ""))) for e in errors]
+    return [_pydantic_problem(e) for e in errors]
 
 
 def o2c_error(request: Request, error: O2CError) -> JSONResponse:
@@ -126,6 +133,11 @@ def request_invalid(request: Request, error: RequestValidationError | Validation
 
 
 def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    if error.status_code == 400:  # the framework could not parse the body (not UTF-8, a broken form)
+        problem = FieldProblem(field="body", message="the request body cannot be parsed: send JSON in UTF-8")
+        return problem_response(
+            422, "validation_failed", problem.message, instance=request.url.path, errors=[problem]
+        )
     code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, f"http_{error.status_code}")
     return problem_response(
         error.status_code, code, str(error.detail), instance=request.url.path, headers=error.headers
@@ -161,8 +173,20 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+_PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+    },
+}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    status: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": description,
+        **({"headers": _PROBLEM_HEADERS[status]} if status in _PROBLEM_HEADERS else {}),
+    }
     for status, description in (
         (401, "No valid bearer token"),
         (403, "The role does not allow this"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from o2c.domain.errors import ValidationFailed
 
 # Dates and instants a business can mean: far-off values would overflow date arithmetic downstream.
 EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
@@ -18,9 +21,15 @@ def _sane_day(value: date) -> date:
 
 
 def _sane_instant(value: datetime) -> datetime:
-    if not EARLIEST.year <= value.year <= LATEST.year:
-        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
-    return value
+    """The instant in UTC, which is where the bounds apply (``2199-12-31T23:59-14:00`` is in 2200)."""
+    bounds = f"must be between {EARLIEST.year} and {LATEST.year} (in UTC)"
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-14:00 has no UTC instant at all
+        raise ValueError(bounds) from None
+    if not EARLIEST.year <= utc.year <= LATEST.year:
+        raise ValueError(bounds)
+    return utc
 
 
 Day = Annotated[date, AfterValidator(_sane_day)]
@@ -29,6 +38,40 @@ Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f]
 Quantity = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The document's version tag: send it back as `If-Match` on its actions.",
+        "schema": {"type": "string", "examples": ['"3"']},
+    },
+    "Location": {
+        "description": "Where the created document can be read.",
+        "schema": {"type": "string", "examples": ["/api/v1/orders/SO-00000001"]},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with the same "
+        "`Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def sends(status: int, *headers: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` entry declaring the headers a route's success response carries."""
+    return {status: {"headers": {name: _HEADERS[name] for name in headers}}}
+
+
+def by_line_no(pairs: Iterable[tuple[int, V]], what: str) -> dict[int, V]:
+    """``{line_no: value}`` of a body's ``lines``; a line named twice is refused, never merged."""
+    found: dict[int, V] = {}
+    for index, (line_no, value) in enumerate(pairs):
+        if line_no in found:
+            raise ValidationFailed(
+                f"line {line_no} appears twice in the {what}", field=f"lines[{index}].line_no"
+            )
+        found[line_no] = value
+    return found
 
 
 class Request(BaseModel):

@@ -15,6 +15,7 @@ class ApiSettings(BaseSettings):
     page_limit_max: int = 200  # the most items one page of a list may hold
     rate_per_second: float = 200.0  # sustained requests per client (token or address); 0 = unlimited
     rate_burst: int = 400
-    login_attempts: int = 5  # failed logins per username (and per address) within the window
+    login_attempts: int = 5  # failed logins per username and address within the window
+    login_attempts_per_address: int = 20  # failed logins per address, whatever the usernames
     login_window_seconds: int = 300
     login_token_hours: int = 12  # lifetime of a token issued by POST /auth/token

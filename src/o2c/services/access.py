@@ -115,9 +115,10 @@ def set_user_active(uow: UnitOfWork, username: str, active: bool, actor: str = "
         return after
 
 
-def list_users(uow: UnitOfWork) -> list[User]:
+def list_users(uow: UnitOfWork, limit: int | None = None, offset: int = 0) -> list[User]:
+    """Users by username; ``limit`` of them from ``offset`` (default: all)."""
     with uow:
-        return _users(uow).all()
+        return _users(uow).all(limit, offset)
 
 
 def verify_password(uow: UnitOfWork, username: str, password: str) -> User:
@@ -191,10 +192,11 @@ def revoke_token(
         return after
 
 
-def tokens_of(uow: UnitOfWork, username: str) -> list[TokenInfo]:
+def tokens_of(uow: UnitOfWork, username: str, limit: int | None = None, offset: int = 0) -> list[TokenInfo]:
+    """A user's tokens, oldest first; ``limit`` of them from ``offset`` (default: all)."""
     with uow:
         repo = _users(uow)
-        return repo.tokens_of(repo.get(username).id)
+        return repo.tokens_of(repo.get(username).id, limit, offset)
 
 
 def authenticate(uow: UnitOfWork, token: str) -> User:

@@ -5,12 +5,17 @@ audit entry when it commits: the document's state read as the transaction began 
 is about to commit (``after``), so the entry exists if and only if the change does. For a creation
 the document is the first one the use case recorded an event for.
 
-It also carries optimistic concurrency for callers that hold an order's version (an HTTP ``If-Match``):
-the change commits only if the order was still at that version.
+It also carries optimistic concurrency for callers that hold a document's ETag (an HTTP ``If-Match``):
+the change commits only if the document was still as the caller read it. An order's ETag is its
+version; a document without a version of its own (purchase order, transfer, return, shipment) has
+its :func:`content_tag`, a digest of the state audited as ``before``, whose row is locked first so
+that the state checked is the state changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from typing import Any, Self
@@ -25,7 +30,7 @@ from o2c.services.results import summarise
 from o2c.services.transfers import summarise_transfer
 from o2c.store.events import Event, EventLog
 from o2c.store.inbound import InboundRepository
-from o2c.store.listings import LISTINGS, Criteria, Window
+from o2c.store.listings import LISTINGS, Criteria, Window, lock_document
 from o2c.store.uow import UnitOfWork
 from o2c.store.users import AuditEntry, AuditTrail
 
@@ -82,6 +87,19 @@ def _jsonable(value: Any) -> Any:
     return to_jsonable_python(asdict(value) if is_dataclass(value) and not isinstance(value, type) else value)
 
 
+def content_tag(snapshot: Any) -> str:
+    """The ETag of a document without a version: a digest of its audited state."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def document_tag(uow: UnitOfWork, entity_type: str, key: str) -> str | None:
+    """The current :func:`content_tag` of a document; None if there is no such document."""
+    with uow:
+        snapshot = _jsonable(SNAPSHOTS[entity_type](uow, key))
+    return None if snapshot is None else content_tag(snapshot)
+
+
 class AuditedUnitOfWork(UnitOfWork):
     def __init__(
         self,
@@ -91,7 +109,7 @@ class AuditedUnitOfWork(UnitOfWork):
         actor: str,
         action: str,
         subject: tuple[str, str] | None = None,
-        expected_version: int | None = None,
+        expected_version: int | str | None = None,
     ) -> None:
         super().__init__(engine, clock)
         self.actor = actor
@@ -105,6 +123,8 @@ class AuditedUnitOfWork(UnitOfWork):
         super().__enter__()
         self.events = _RecordingEventLog(self.connection)
         try:
+            if self.subject and isinstance(self.expected_version, str):
+                lock_document(self.connection, *self.subject)
             self.before = self._snapshot(self.subject) if self.subject else None
             self._check_version(self.before)
         except BaseException:
@@ -134,11 +154,19 @@ class AuditedUnitOfWork(UnitOfWork):
         return _jsonable(read(self, subject[1])) if read else None
 
     def _check_version(self, snapshot: Any, offset: int = 0) -> None:
-        if self.expected_version is None or not isinstance(snapshot, dict) or "version" not in snapshot:
+        expected = self.expected_version
+        if expected is None or not isinstance(snapshot, dict):
             return
-        if snapshot["version"] != self.expected_version + offset:
-            raise Conflict(
-                f"{self.subject[1] if self.subject else 'the document'} changed since version "
-                f"{self.expected_version} (it is at {snapshot['version'] - offset}): read it again",
-                expected_version=self.expected_version,
-            )
+        if isinstance(expected, str):  # a content tag: only the state the action starts from has it
+            current = content_tag(snapshot)
+            if offset == 0 and current != expected:
+                raise self._stale(current)
+        elif "version" in snapshot and snapshot["version"] != expected + offset:
+            raise self._stale(snapshot["version"] - offset)
+
+    def _stale(self, current: object) -> Conflict:
+        return Conflict(
+            f"{self.subject[1] if self.subject else 'the document'} changed since version "
+            f"{self.expected_version} (it is at {current}): read it again",
+            expected_version=self.expected_version,
+        )

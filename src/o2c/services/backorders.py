@@ -125,11 +125,14 @@ def allocate_backorders(
         return report
 
 
-def open_backorders(uow: UnitOfWork, sku: str | None = None) -> list[OpenBackorder]:
-    """Open backorder lines (of one SKU), oldest first, with their age in whole days."""
+def open_backorders(
+    uow: UnitOfWork, sku: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[OpenBackorder]:
+    """Open backorder lines (of one SKU), oldest first, with their age in whole days; ``limit`` of
+    them from ``offset`` (default: all)."""
     with uow:
         now = uow.clock.now()
-        rows = BackorderRepository(uow.connection).listing(_product_id(uow, sku))
+        rows = BackorderRepository(uow.connection).listing(_product_id(uow, sku), limit, offset)
         return [
             OpenBackorder(
                 r.order_number,

@@ -70,8 +70,11 @@ def settle_order(uow: UnitOfWork, order: Order, now: datetime, actor: str) -> bo
     return changed
 
 
-def receivables_aging(uow: UnitOfWork, as_of: date | None = None) -> list[AgingRow]:
-    """Open receivables per customer in buckets of days past due, as of a date (default: today).
+def receivables_aging(
+    uow: UnitOfWork, as_of: date | None = None, limit: int | None = None, offset: int = 0
+) -> list[AgingRow]:
+    """Open receivables per customer (by code) in buckets of days past due, as of a date (default:
+    today); ``limit`` customers from ``offset`` (default: all).
 
     Open amounts are net of payments and of credit memos set against the invoice; credit left on
     the customer's account (a credit memo on a paid invoice) is a negative amount in ``current``.
@@ -85,4 +88,5 @@ def receivables_aging(uow: UnitOfWork, as_of: date | None = None) -> list[AgingR
         for customer, credit in uow.billing.unapplied_credit_rows():
             buckets = rows.setdefault(customer, {b: Decimal("0.00") for b in AGING_BUCKETS})
             buckets["current"] -= credit
-        return [AgingRow(code, buckets) for code, buckets in sorted(rows.items())]
+        page = sorted(rows.items())[offset : None if limit is None else offset + limit]
+        return [AgingRow(code, buckets) for code, buckets in page]

@@ -156,8 +156,11 @@ def find_order(uow: UnitOfWork, number: str, customer: str | None = None) -> Ver
     return VersionedOrder(summarise(loaded), loaded.version)
 
 
-def entity_events(uow: UnitOfWork, entity_type: str, entity_id: str) -> list[Event]:
-    """Every recorded event of a document, oldest first; an unknown document is NotFound."""
+def entity_events(
+    uow: UnitOfWork, entity_type: str, entity_id: str, limit: int | None = None, offset: int = 0
+) -> list[Event]:
+    """The recorded events of a document, oldest first (``limit`` from ``offset``, default: all); an
+    unknown document is NotFound."""
     kind = EVENT_KINDS.get(entity_type)
     if kind is None:
         raise ValidationFailed(
@@ -166,4 +169,4 @@ def entity_events(uow: UnitOfWork, entity_type: str, entity_id: str) -> list[Eve
         )
     with uow:
         find(uow, kind, entity_id)
-        return uow.events.for_entity(entity_type, entity_id)
+        return uow.events.for_entity(entity_type, entity_id, limit, offset)

@@ -111,7 +111,8 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     Raises
     ------
     ValidationFailed
-        For an unknown or inactive customer, or a ship-to it does not have.
+        For an unknown or inactive customer, a ship-to it does not have, or a carrier service that
+        no lane or carrier offers.
     NotFound
         For an unknown SKU.
     """
@@ -198,7 +199,16 @@ def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[s
         raise ValidationFailed(f"customer {request.customer} has no {what}", field="ship_to")
     if found.product_id is None:
         raise NotFound(f"SKU {request.sku} does not exist", sku=request.sku)
+    _known_service(repo, request.service)
     return found.ship_to_code, found.region, found.product_id
+
+
+def _known_service(repo: SupplyPlanRepository, service: str) -> None:
+    known = repo.services()
+    if service not in known:
+        raise ValidationFailed(
+            f"unknown carrier service {service!r}: use one of {', '.join(sorted(known))}", field="service"
+        )
 
 
 def _earliest(option: SourcePromise) -> tuple[date, str]:

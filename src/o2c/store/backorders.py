@@ -267,8 +267,11 @@ class BackorderRepository:
             }
         return placed
 
-    def listing(self, product_id: int | None) -> list[ListedBackorder]:
+    def listing(
+        self, product_id: int | None, limit: int | None = None, offset: int = 0
+    ) -> list[ListedBackorder]:
         query = _listing if product_id is None else _listing.where(order_lines.c.product_id == product_id)
+        query = query.order_by(orders.c.received_at, orders.c.number, order_lines.c.line_no)
         return [
             ListedBackorder(
                 r.number,
@@ -282,9 +285,7 @@ class BackorderRepository:
                 r.promised_date or r.order_promised_date,
                 r.status,
             )
-            for r in self._conn.execute(
-                query.order_by(orders.c.received_at, orders.c.number, order_lines.c.line_no)
-            )
+            for r in self._conn.execute(query.limit(limit).offset(offset))
         ]
 
 

@@ -65,9 +65,12 @@ class EventLog:
     def discard(self) -> None:
         self._pending.clear()
 
-    def for_entity(self, entity_type: str, entity_id: str) -> list[Event]:
+    def for_entity(
+        self, entity_type: str, entity_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[Event]:
+        """The entity's events, oldest first; ``limit`` of them from ``offset`` (default: all)."""
         rows = self._conn.execute(
-            _for_entity, {"entity_type": entity_type, "entity_id": entity_id}
+            _for_entity.limit(limit).offset(offset), {"entity_type": entity_type, "entity_id": entity_id}
         ).mappings()
         return [
             Event(

@@ -43,7 +43,7 @@ class Criteria:
     customer: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    equal: Mapping[str, str] = field(default_factory=dict)
+    equal: Mapping[str, str | bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ class Listing:
 
     def rows(self, conn: Connection, criteria: Criteria, window: Window) -> list[dict[str, Any]]:
         query = self.query
-        for key, value in (("status", criteria.status), ("customer", criteria.customer)):
-            if value is not None:
-                query = query.where(self.keys[key] == value)
+        for key, asked in (("status", criteria.status), ("customer", criteria.customer)):
+            if asked is not None:
+                query = query.where(self.keys[key] == asked)
         for key, value in criteria.equal.items():
             query = query.where(self.keys[key] == value)
         if self.date_key is not None and criteria.since is not None:
@@ -354,3 +354,19 @@ def ship_tos_of(conn: Connection, customer_code: str) -> list[dict[str, Any]]:
         .order_by(ship_tos.c.code)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+_LOCKABLE = {
+    "purchase_order": purchase_orders,
+    "transfer": transfers,
+    "return": returns,
+    "shipment": shipments,
+}
+
+
+def lock_document(conn: Connection, entity_type: str, number: str) -> None:
+    """Hold a document's header row until the transaction ends (``SELECT … FOR UPDATE``; SQLite
+    writers are serialised anyway). Documents of other types are left alone."""
+    table = _LOCKABLE.get(entity_type)
+    if table is not None:
+        conn.execute(select(table.c.id).where(table.c.number == number).with_for_update())

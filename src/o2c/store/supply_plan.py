@@ -37,13 +37,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union,
     union_all,
     update,
 )
 from sqlalchemy.sql import Select
 
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
-from o2c.store.tables import customers, locations, order_lines, orders, products, ship_tos, stock
+from o2c.store.tables import carriers, customers, locations, order_lines, orders, products, ship_tos, stock
 
 DEFAULT_SERVICE = "ground"  # of an order's lane: orders do not record one, so promises to them use this
 FINISHED_ORDER_STATUSES = ("cancelled", "shipped", "delivered", "closed")  # their lines are no demand
@@ -344,6 +345,11 @@ class SupplyPlanRepository:
     def product_id(self, sku: str) -> int | None:
         found = self._conn.execute(_product_id, {"sku": sku}).scalar_one_or_none()
         return None if found is None else int(found)
+
+    def services(self) -> set[str]:
+        """The carrier services there are: those of lanes and of carriers, and the default."""
+        query = union(select(lanes.c.service.label("service")), select(carriers.c.service))
+        return {DEFAULT_SERVICE, *self._conn.execute(query).scalars()}
 
     def locations(
         self, destination_region: str | None, service: str = DEFAULT_SERVICE

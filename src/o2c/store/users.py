@@ -126,8 +126,9 @@ class UserRepository:
     def set_active(self, user_id: int, active: bool) -> None:
         self._conn.execute(update(users).where(users.c.id == user_id).values(active=active))
 
-    def all(self) -> list[User]:
-        return [_user(r) for r in self._conn.execute(_users.order_by(users.c.username))]
+    def all(self, limit: int | None = None, offset: int = 0) -> list[User]:
+        query = _users.order_by(users.c.username).limit(limit).offset(offset)
+        return [_user(r) for r in self._conn.execute(query)]
 
     def count(self) -> int:
         return len(self._conn.execute(select(users.c.id)).all())
@@ -155,9 +156,13 @@ class UserRepository:
             raise NotFound(f"token {token_id} does not exist", token_id=token_id)
         return _token(row)
 
-    def tokens_of(self, user_id: int) -> list[TokenInfo]:
+    def tokens_of(self, user_id: int, limit: int | None = None, offset: int = 0) -> list[TokenInfo]:
         rows = self._conn.execute(
-            select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id)
+            select(api_tokens)
+            .where(api_tokens.c.user_id == user_id)
+            .order_by(api_tokens.c.id)
+            .limit(limit)
+            .offset(offset)
         )
         return [_token(r) for r in rows]
 

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
-from o2c.api.deps import CurrentUser, IdempotencyKey, PagingDep, RuntimeDep, require
+from o2c.api.deps import CurrentUser, IdempotencyKey, RuntimeDep, WindowDep, require
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Public
+from o2c.api.schemas import Page, Public, sends
 from o2c.api.schemas import Request as Body
 from o2c.domain.access import Capability, NotAuthenticated, Role
 from o2c.domain.errors import NotFound
@@ -34,8 +34,12 @@ class LoginCreate(Body):
 
 
 class TokenCreate(Body):
+    """A name to tell the token by, and how long it lives (default: until revoked)."""
+
     name: Annotated[str, Field(max_length=100)] = ""
     expires_in_days: Annotated[int | None, Field(ge=1, le=3650)] = None
+
+    model_config = {"json_schema_extra": {"examples": [{"name": "edi-gateway", "expires_in_days": 90}]}}
 
 
 class TokenPublic(Public):
@@ -112,14 +116,13 @@ def _token(info: TokenInfo) -> TokenPublic:
 def log_in(body: LoginCreate, request: Request, runtime: RuntimeDep) -> IssuedTokenPublic:
     """Exchange a username and password for an API token; failed logins are rate-limited."""
     address = request.client.host if request.client else "unknown"
-    keys = (f"user:{body.username}", f"address:{address}")
-    runtime.logins.check(*keys)
+    runtime.logins.check(body.username, address)
     try:
         user = access.verify_password(runtime.uow(), body.username, body.password)
     except NotAuthenticated:
-        runtime.logins.failed(*keys)
+        runtime.logins.failed(body.username, address)
         raise
-    runtime.logins.succeeded(keys[0])
+    runtime.logins.succeeded(body.username, address)
     hours = timedelta(hours=runtime.settings.login_token_hours)
     return _issued(
         access.issue_token(
@@ -134,13 +137,20 @@ def who_am_i(user: CurrentUser) -> UserPublic:
     return _user(user)
 
 
-@router.get("/auth/tokens", response_model=list[TokenPublic])
-def my_tokens(user: CurrentUser, runtime: RuntimeDep) -> list[TokenPublic]:
-    """The caller's own tokens (never the secrets)."""
-    return [_token(t) for t in access.tokens_of(runtime.uow(), user.username)]
+@router.get("/auth/tokens", response_model=Page[TokenPublic])
+def my_tokens(user: CurrentUser, runtime: RuntimeDep, paging: WindowDep) -> object:
+    """The caller's own tokens, oldest first (never the secrets)."""
+    return paging.page(
+        _token, lambda limit, offset: access.tokens_of(runtime.uow(), user.username, limit, offset)
+    )
 
 
-@router.post("/auth/tokens", status_code=201, response_model=IssuedTokenPublic)
+@router.post(
+    "/auth/tokens",
+    status_code=201,
+    response_model=IssuedTokenPublic,
+    responses=sends(201, "Idempotent-Replayed"),
+)
 def create_my_token(
     body: TokenCreate, user: CurrentUser, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -166,15 +176,20 @@ def revoke_my_token(
     return _token(access.revoke_token(runtime.uow(), token_id, owner=user, actor=user.username))
 
 
-@router.get("/users", response_model=list[UserPublic])
+@router.get("/users", response_model=Page[UserPublic])
 def list_users(
-    user: Annotated[User, require(Capability.MANAGE_USERS)], runtime: RuntimeDep
-) -> list[UserPublic]:
-    """List users with their roles."""
-    return [_user(u) for u in access.list_users(runtime.uow())]
+    user: Annotated[User, require(Capability.MANAGE_USERS)], runtime: RuntimeDep, paging: WindowDep
+) -> object:
+    """List users with their roles, by username."""
+    return paging.page(_user, lambda limit, offset: access.list_users(runtime.uow(), limit, offset))
 
 
-@router.post("/users", status_code=201, response_model=UserPublic)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_user(
     body: UserCreate,
     user: Annotated[User, require(Capability.MANAGE_USERS)],
@@ -207,16 +222,18 @@ def revoke_user_token(
     return _token(access.revoke_token(runtime.uow(), token_id, owner=owner, actor=user.username))
 
 
-@router.get("/audit", response_model=list[AuditPublic])
+@router.get("/audit", response_model=Page[AuditPublic])
 def audit_trail(
     user: Annotated[User, require(Capability.MANAGE_USERS)],
     runtime: RuntimeDep,
-    paging: PagingDep,
-    entity_type: Annotated[str | None, Query(max_length=30)] = None,
-    entity_id: Annotated[str | None, Query(max_length=100)] = None,
-) -> list[AuditPublic]:
+    paging: WindowDep,
+    entity_type: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
+    entity_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> object:
     """The audit trail, newest first: who changed what, when, before and after."""
-    entries = access.audit_entries(
-        runtime.uow(), entity_type=entity_type, entity_id=entity_id, limit=paging.limit, offset=paging.offset
+    return paging.page(
+        AuditPublic.model_validate,
+        lambda limit, offset: access.audit_entries(
+            runtime.uow(), entity_type=entity_type, entity_id=entity_id, limit=limit, offset=offset
+        ),
     )
-    return [AuditPublic.model_validate(e, from_attributes=True) for e in entries]

@@ -130,12 +130,19 @@ class PromisePublic(Public):
 ActiveFilter = Annotated[bool | None, Query(description="Only active (true) or inactive (false) ones.")]
 
 
+def _active(active: bool | None) -> dict[str, str | bool]:
+    return {} if active is None else {"active": active}
+
+
 @router.get("/customers", response_model=Page[CustomerPublic])
 def list_customers(
-    runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_CUSTOMERS)], paging: PagingDep
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_CUSTOMERS)],
+    paging: PagingDep,
+    active: ActiveFilter = None,
 ) -> object:
     """List customer accounts (a portal user sees only their own)."""
-    criteria = Criteria(customer=scope_of(user))
+    criteria = Criteria(customer=scope_of(user), equal=_active(active))
     page = browsing.browse(runtime.uow(), "customers", criteria, paging.limit, paging.offset, paging.sort)
     return page_of(CustomerPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
@@ -150,10 +157,14 @@ def get_customer(
 
 @router.get("/products", response_model=Page[ProductPublic])
 def list_products(
-    runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_PRODUCTS)], paging: PagingDep
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_PRODUCTS)],
+    paging: PagingDep,
+    active: ActiveFilter = None,
 ) -> object:
     """List products with their list prices."""
-    page = browsing.browse(runtime.uow(), "products", Criteria(), paging.limit, paging.offset, paging.sort)
+    criteria = Criteria(equal=_active(active))
+    page = browsing.browse(runtime.uow(), "products", criteria, paging.limit, paging.offset, paging.sort)
     return page_of(ProductPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
@@ -170,8 +181,8 @@ def list_stock(
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_STOCK)],
     paging: PagingDep,
-    sku: Annotated[str | None, Query(max_length=60)] = None,
-    location: Annotated[str | None, Query(max_length=40)] = None,
+    sku: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    location: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
 ) -> object:
     """Stock per SKU and location: on hand, allocated, available."""
     criteria = Criteria(equal={k: v for k, v in (("sku", sku), ("location", location)) if v is not None})
@@ -184,7 +195,7 @@ def get_atp(
     sku: Code,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_STOCK)],
-    location: Annotated[str | None, Query(max_length=40)] = None,
+    location: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     days: Annotated[int, Query(ge=1, le=730)] = 30,
 ) -> object:
     """Time-phased available-to-promise of a SKU per location, one row per day."""

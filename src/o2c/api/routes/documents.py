@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    WindowDep,
+    expected_tag,
+    require,
+    scope_of,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of
+from o2c.api.schemas import Code, EventPublic, Page, Public, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.services import browsing
 from o2c.services.billing import PaymentRequest, record_payment
@@ -21,7 +31,9 @@ from o2c.store.users import User
 
 router = APIRouter()
 
-OrderFilter = Annotated[str | None, Query(max_length=30, description="Only those of this order (number).")]
+OrderFilter = Annotated[
+    str | None, Query(min_length=1, max_length=30, description="Only those of this order (number).")
+]
 
 
 class ShipmentLinePublic(Public):
@@ -131,29 +143,43 @@ def list_shipments(
     return page_of(ShipmentPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.get("/shipments/{number}", response_model=ShipmentDetail, tags=["shipments"])
+@router.get(
+    "/shipments/{number}", response_model=ShipmentDetail, tags=["shipments"], responses=sends(200, "ETag")
+)
 def get_shipment(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_SHIPMENTS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_SHIPMENTS)],
+    response: Response,
 ) -> object:
-    """Read one shipment with its lines and delivery exceptions."""
+    """Read one shipment with its lines and delivery exceptions; the ETag is what ``If-Match`` on
+    its delivery takes."""
+    runtime.tag(response, "shipment", number)
     return ShipmentDetail.model_validate(browsing.shipment(runtime.uow(), number, scope_of(user)))
 
 
-@router.post("/shipments/{number}/deliver", response_model=ShipmentDetail, tags=["shipments"])
+@router.post(
+    "/shipments/{number}/deliver",
+    response_model=ShipmentDetail,
+    tags=["shipments"],
+    responses=sends(200, "ETag"),
+)
 def deliver(
     number: Code,
     body: DeliveryCreate,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.FULFIL_ORDERS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Record proof of delivery of a shipment, with short and damaged quantities per line."""
     request = DeliverRequest(
         received_by=body.received_by,
         exceptions=[DeliveryException(**e.model_dump()) for e in body.exceptions],
     )
-    deliver_shipment(
-        runtime.audited(user, "shipment.delivered", ("shipment", number)), number, request, user.username
-    )
+    uow = runtime.audited(user, "shipment.delivered", ("shipment", number), expected_tag(if_match))
+    deliver_shipment(uow, number, request, user.username)
+    tag_after(response, uow)
     return ShipmentDetail.model_validate(browsing.shipment(runtime.uow(), number))
 
 
@@ -186,7 +212,7 @@ def list_payments(
     user: Annotated[User, require(Capability.READ_PAYMENTS)],
     filters: FiltersDep,
     paging: PagingDep,
-    invoice: Annotated[str | None, Query(max_length=30)] = None,
+    invoice: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
 ) -> object:
     """List payments received, newest first."""
     criteria = filters.criteria(user, invoice=invoice)
@@ -194,7 +220,13 @@ def list_payments(
     return page_of(PaymentPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/payments", status_code=201, response_model=InvoiceDetail, tags=["invoices"])
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=InvoiceDetail,
+    tags=["invoices"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_payment(
     body: PaymentCreate,
     runtime: RuntimeDep,
@@ -214,13 +246,16 @@ def create_payment(
     return idempotent(runtime, user, idempotency_key, "POST /payments", body, run)
 
 
-@router.get("/events/{entity_type}/{entity_id}", response_model=list[EventPublic], tags=["events"])
+@router.get("/events/{entity_type}/{entity_id}", response_model=Page[EventPublic], tags=["events"])
 def get_events(
     entity_type: Annotated[str, Path(max_length=30, description="order, quote, shipment, invoice, …")],
     entity_id: Code,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_EVENTS)],
-) -> list[EventPublic]:
-    """Every recorded event of a document, oldest first."""
-    events = browsing.entity_events(runtime.uow(), entity_type, entity_id)
-    return [EventPublic.model_validate(asdict(e)) for e in events]
+    paging: WindowDep,
+) -> object:
+    """The recorded events of a document, oldest first."""
+    return paging.page(
+        EventPublic.model_validate,
+        lambda limit, offset: browsing.entity_events(runtime.uow(), entity_type, entity_id, limit, offset),
+    )

@@ -17,12 +17,14 @@ from o2c.api.deps import (
     IfMatch,
     PagingDep,
     RuntimeDep,
+    WindowDep,
     etag,
     expected_version,
     require,
     scope_of,
 )
-from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of
+from o2c.api.idempotency import idempotent
+from o2c.api.schemas import Code, Day, EventPublic, Instant, Page, Public, Quantity, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.domain.errors import IdempotencyConflict, ValidationFailed
 from o2c.domain.order import Channel
@@ -164,7 +166,12 @@ def list_orders(
     return page_of(OrderListItem, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("", status_code=201, response_model=OrderPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderPublic,
+    responses=sends(201, "Location", "ETag", "Idempotent-Replayed"),
+)
 def create_order(
     body: OrderCreate,
     runtime: RuntimeDep,
@@ -202,7 +209,7 @@ def create_order(
     return public(summary, version)
 
 
-@router.get("/{number}", response_model=OrderPublic)
+@router.get("/{number}", response_model=OrderPublic, responses=sends(200, "ETag"))
 def get_order(
     number: Code,
     runtime: RuntimeDep,
@@ -215,14 +222,36 @@ def get_order(
     return public(found.summary, found.version)
 
 
-@router.get("/{number}/events", response_model=list[EventPublic])
+@router.get("/{number}/events", response_model=Page[EventPublic])
 def get_order_events(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_EVENTS)]
-) -> list[EventPublic]:
-    """Every recorded event of an order, oldest first."""
-    return [
-        EventPublic.model_validate(asdict(e)) for e in browsing.entity_events(runtime.uow(), "order", number)
-    ]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_EVENTS)],
+    paging: WindowDep,
+) -> object:
+    """The recorded events of an order, oldest first."""
+    return paging.page(
+        EventPublic.model_validate,
+        lambda limit, offset: browsing.entity_events(runtime.uow(), "order", number, limit, offset),
+    )
+
+
+def _acted(
+    runtime: RuntimeDep,
+    user: User,
+    number: str,
+    action: str,
+    if_match: str | None,
+    run: Callable[[UnitOfWork], OrderSummary],
+) -> tuple[OrderPublic, dict[str, str]]:
+    """The order after the action, and its ETag header."""
+    customer = scope_of(user)
+    if customer is not None:
+        browsing.order(runtime.uow(), number, customer)  # another customer's order: 404
+    uow = runtime.audited(user, f"order.{action}", ("order", number), expected_version(if_match))
+    summary = run(uow)
+    version = uow.after["version"] if isinstance(uow.after, dict) else None
+    return public(summary, version), {"ETag": etag(version)} if version is not None else {}
 
 
 def _act(
@@ -234,18 +263,12 @@ def _act(
     response: Response,
     run: Callable[[UnitOfWork], OrderSummary],
 ) -> OrderPublic:
-    customer = scope_of(user)
-    if customer is not None:
-        browsing.order(runtime.uow(), number, customer)  # another customer's order: 404
-    uow = runtime.audited(user, f"order.{action}", ("order", number), expected_version(if_match))
-    summary = run(uow)
-    version = uow.after["version"] if isinstance(uow.after, dict) else None
-    if version is not None:
-        response.headers["ETag"] = etag(version)
-    return public(summary, version)
+    acted, headers = _acted(runtime, user, number, action, if_match, run)
+    response.headers.update(headers)
+    return acted
 
 
-@router.post("/{number}/confirm", response_model=OrderPublic)
+@router.post("/{number}/confirm", response_model=OrderPublic, responses=sends(200, "ETag"))
 def confirm_order(
     number: Code,
     runtime: RuntimeDep,
@@ -265,7 +288,7 @@ def confirm_order(
     )
 
 
-@router.post("/{number}/release-credit-hold", response_model=OrderPublic)
+@router.post("/{number}/release-credit-hold", response_model=OrderPublic, responses=sends(200, "ETag"))
 def release_order_credit_hold(
     number: Code,
     runtime: RuntimeDep,
@@ -285,7 +308,7 @@ def release_order_credit_hold(
     )
 
 
-@router.post("/{number}/cancel", response_model=OrderPublic)
+@router.post("/{number}/cancel", response_model=OrderPublic, responses=sends(200, "ETag"))
 def cancel(
     number: Code,
     runtime: RuntimeDep,
@@ -305,7 +328,7 @@ def cancel(
     )
 
 
-@router.post("/{number}/pick", response_model=OrderPublic)
+@router.post("/{number}/pick", response_model=OrderPublic, responses=sends(200, "ETag"))
 def pick(
     number: Code,
     runtime: RuntimeDep,
@@ -325,7 +348,7 @@ def pick(
     )
 
 
-@router.post("/{number}/pack", response_model=OrderPublic)
+@router.post("/{number}/pack", response_model=OrderPublic, responses=sends(200, "ETag"))
 def pack(
     number: Code,
     runtime: RuntimeDep,
@@ -345,23 +368,28 @@ def pack(
     )
 
 
-@router.post("/{number}/ship", response_model=OrderPublic)
+@router.post(
+    "/{number}/ship", response_model=OrderPublic, responses=sends(200, "ETag", "Idempotent-Replayed")
+)
 def ship(
     number: Code,
     body: ShipCreate,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.FULFIL_ORDERS)],
-    response: Response,
     if_match: IfMatch = None,
-) -> OrderPublic:
-    """Ship packed goods (all, or per line) and invoice what shipped."""
+    idempotency_key: IdempotencyKey = None,
+) -> object:
+    """Ship packed goods (all, or per line) and invoice what shipped; a retry with the same key ships once."""
     request = ShipRequest(**body.model_dump())
-    return _act(
-        runtime,
-        user,
-        number,
-        "shipped",
-        if_match,
-        response,
-        lambda uow: ship_order(uow, number, request, user.username),
-    )
+
+    def run() -> tuple[OrderPublic, dict[str, str]]:
+        return _acted(
+            runtime,
+            user,
+            number,
+            "shipped",
+            if_match,
+            lambda uow: ship_order(uow, number, request, user.username),
+        )
+
+    return idempotent(runtime, user, idempotency_key, f"POST /orders/{number}/ship", body, run, 200)

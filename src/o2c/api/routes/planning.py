@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from o2c.api.deps import RuntimeDep, require
-from o2c.api.schemas import Day, Public, Request
+from o2c.api.deps import RuntimeDep, WindowDep, require
+from o2c.api.schemas import Day, Page, Public, Request
 from o2c.domain.access import Capability
+from o2c.domain.billing import AgingRow
 from o2c.services.backorders import allocate_backorders, open_backorders
 from o2c.services.billing import receivables_aging
 from o2c.store.users import User
@@ -33,7 +34,11 @@ class BackorderPublic(Public):
 
 
 class BackorderAllocate(Request):
+    """One SKU's backorders, or (without ``sku``) every SKU's."""
+
     sku: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"sku": "WID-100"}]}}
 
 
 class FillPublic(Public):
@@ -57,16 +62,18 @@ class AgingPublic(Public):
     total: Decimal
 
 
-@router.get("/backorders", response_model=list[BackorderPublic], tags=["backorders"])
+@router.get("/backorders", response_model=Page[BackorderPublic], tags=["backorders"])
 def list_backorders(
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_STOCK)],
+    paging: WindowDep,
     sku: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
 ) -> object:
     """Open backorder lines (of one SKU), oldest first, with their age in days."""
-    return [
-        BackorderPublic.model_validate(b, from_attributes=True) for b in open_backorders(runtime.uow(), sku)
-    ]
+    return paging.page(
+        BackorderPublic.model_validate,
+        lambda limit, offset: open_backorders(runtime.uow(), sku, limit, offset),
+    )
 
 
 @router.post("/backorders/allocate", response_model=AllocationPublic, tags=["backorders"])
@@ -82,12 +89,16 @@ def allocate(
     )
 
 
-@router.get("/receivables/aging", response_model=list[AgingPublic], tags=["invoices"])
+def _aging(row: AgingRow) -> AgingPublic:
+    return AgingPublic(customer=row.customer_code, buckets=row.buckets, total=row.total)
+
+
+@router.get("/receivables/aging", response_model=Page[AgingPublic], tags=["invoices"])
 def aging(
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.READ_PAYMENTS)],
+    paging: WindowDep,
     as_of: Annotated[Day | None, Query(description="Date (default: today).")] = None,
-) -> list[AgingPublic]:
-    """Open receivables per customer in buckets of days past due."""
-    rows = receivables_aging(runtime.uow(), as_of)
-    return [AgingPublic(customer=r.customer_code, buckets=r.buckets, total=r.total) for r in rows]
+) -> object:
+    """Open receivables per customer (by code) in buckets of days past due."""
+    return paging.page(_aging, lambda limit, offset: receivables_aging(runtime.uow(), as_of, limit, offset))

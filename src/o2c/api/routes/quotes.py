@@ -12,7 +12,7 @@ from pydantic import Field
 from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, etag, require, scope_of
 from o2c.api.idempotency import idempotent
 from o2c.api.routes.orders import OrderLineCreate, OrderPublic, customer_of, public
-from o2c.api.schemas import Code, Day, Page, Public, Request, page_of
+from o2c.api.schemas import Code, Day, Page, Public, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.domain.order import Channel
 from o2c.services import browsing
@@ -39,8 +39,12 @@ class QuoteCreate(Request):
 
 
 class QuoteConvert(Request):
+    """How the order the quote becomes came in, and when the customer wants it (both optional)."""
+
     channel: Channel | None = None
     requested_date: Day | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"channel": "web", "requested_date": "2026-12-10"}]}}
 
 
 class QuoteLinePublic(Public):
@@ -100,7 +104,9 @@ def list_quotes(
     return page_of(QuoteListItem, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("", status_code=201, response_model=QuotePublic)
+@router.post(
+    "", status_code=201, response_model=QuotePublic, responses=sends(201, "Location", "Idempotent-Replayed")
+)
 def create(
     body: QuoteCreate,
     runtime: RuntimeDep,
@@ -129,7 +135,12 @@ def get(number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capabil
     return _public(get_quote(runtime.uow(), number))
 
 
-@router.post("/{number}/convert", status_code=201, response_model=OrderPublic)
+@router.post(
+    "/{number}/convert",
+    status_code=201,
+    response_model=OrderPublic,
+    responses=sends(201, "Location", "ETag", "Idempotent-Replayed"),
+)
 def convert(
     number: Code,
     body: QuoteConvert,

@@ -6,12 +6,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require, scope_of
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    expected_tag,
+    require,
+    scope_of,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Page, Public, Quantity, Request, page_of
+from o2c.api.schemas import Code, Page, Public, Quantity, Request, by_line_no, page_of, sends
 from o2c.domain.access import Capability
 from o2c.domain.returns import Disposition, ReturnReason
 from o2c.services import browsing
@@ -63,6 +73,20 @@ class ReturnReceive(Request):
     disposition: Disposition = Disposition.RESTOCK
     lines: Annotated[list[ReceivedLine], Field(max_length=1000)] | None = None
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "disposition": "restock",
+                    "lines": [
+                        {"line_no": 1, "received": 2},
+                        {"line_no": 2, "received": 1, "disposition": "scrap"},
+                    ],
+                }
+            ]
+        }
+    }
+
 
 class ReturnLinePublic(Public):
     line_no: int
@@ -111,7 +135,7 @@ def list_returns(
     user: Annotated[User, require(Capability.READ_RETURNS)],
     filters: FiltersDep,
     paging: PagingDep,
-    order: Annotated[str | None, Query(max_length=30)] = None,
+    order: Annotated[str | None, Query(min_length=1, max_length=30)] = None,
 ) -> object:
     """List returns, newest first; filter by status, customer, order and authorisation time."""
     criteria = filters.criteria(user, order=order)
@@ -119,7 +143,9 @@ def list_returns(
     return page_of(ReturnPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("", status_code=201, response_model=ReturnPublic)
+@router.post(
+    "", status_code=201, response_model=ReturnPublic, responses=sends(201, "Location", "Idempotent-Replayed")
+)
 def create_return(
     body: ReturnCreate,
     runtime: RuntimeDep,
@@ -127,8 +153,8 @@ def create_return(
     idempotency_key: IdempotencyKey = None,
 ) -> object:
     """Authorise the return of delivered units (an RMA); a portal user, of their own orders only."""
+    lines = by_line_no(((ln.line_no, ln.quantity) for ln in body.lines), "return")
     browsing.order(runtime.uow(), body.order, scope_of(user))  # another customer's order: 404
-    lines = {ln.line_no: ln.quantity for ln in body.lines}
 
     def run() -> tuple[ReturnPublic, dict[str, str]]:
         uow = runtime.audited(user, "return.authorised")
@@ -138,50 +164,72 @@ def create_return(
     return idempotent(runtime, user, idempotency_key, "POST /returns", body, run)
 
 
-@router.get("/{number}", response_model=ReturnPublic)
-def get(number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_RETURNS)]) -> object:
-    """Read one return with its lines."""
+@router.get("/{number}", response_model=ReturnPublic, responses=sends(200, "ETag"))
+def get(
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_RETURNS)],
+    response: Response,
+) -> object:
+    """Read one return with its lines; the ETag is what ``If-Match`` on its actions takes."""
     browsing.document(runtime.uow(), "returns", number, scope_of(user))
+    runtime.tag(response, "return", number)
     return _public(get_return(runtime.uow(), number))
 
 
-@router.post("/{number}/receive", response_model=ReturnPublic)
+@router.post("/{number}/receive", response_model=ReturnPublic, responses=sends(200, "ETag"))
 def receive(
     number: Code,
     body: ReturnReceive,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.RECEIVE_GOODS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Receive and inspect returned goods; restocked units go on hand and to waiting backorders."""
-    received = {ln.line_no: ln.received for ln in body.lines} if body.lines else None
-    per_line = {ln.line_no: ln.disposition for ln in body.lines or () if ln.disposition is not None}
-    uow = runtime.audited(user, "return.received", ("return", number))
-    return _public(receive_return(uow, number, body.disposition, received, per_line or None, user.username))
+    counted = by_line_no(((ln.line_no, ln) for ln in body.lines or ()), "return receipt")
+    received = {n: ln.received for n, ln in counted.items()} if counted else None
+    per_line = {n: ln.disposition for n, ln in counted.items() if ln.disposition is not None}
+    uow = runtime.audited(user, "return.received", ("return", number), expected_tag(if_match))
+    summary = receive_return(uow, number, body.disposition, received, per_line or None, user.username)
+    tag_after(response, uow)
+    return _public(summary)
 
 
-@router.post("/{number}/credit", status_code=201, response_model=CreditMemoPublic)
+@router.post(
+    "/{number}/credit",
+    status_code=201,
+    response_model=CreditMemoPublic,
+    responses=sends(201, "Idempotent-Replayed"),
+)
 def credit(
     number: Code,
     runtime: RuntimeDep,
     user: Annotated[User, require(Capability.DECIDE_RETURNS)],
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> object:
     """Issue the credit memo of a received return (net price plus tax of the received units)."""
+    expected = expected_tag(if_match)
 
     def run() -> tuple[CreditMemoPublic, dict[str, str]]:
-        memo = credit_return(
-            runtime.audited(user, "return.credited", ("return", number)), number, user.username
-        )
+        uow = runtime.audited(user, "return.credited", ("return", number), expected)
+        memo = credit_return(uow, number, user.username)
         return CreditMemoPublic.model_validate(memo, from_attributes=True), {}
 
     return idempotent(runtime, user, idempotency_key, f"POST /returns/{number}/credit", None, run)
 
 
-@router.post("/{number}/reject", response_model=ReturnPublic)
+@router.post("/{number}/reject", response_model=ReturnPublic, responses=sends(200, "ETag"))
 def reject(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.DECIDE_RETURNS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.DECIDE_RETURNS)],
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Reject a return: nothing is credited."""
-    return _public(
-        reject_return(runtime.audited(user, "return.rejected", ("return", number)), number, user.username)
-    )
+    uow = runtime.audited(user, "return.rejected", ("return", number), expected_tag(if_match))
+    rejected = reject_return(uow, number, user.username)
+    tag_after(response, uow)
+    return _public(rejected)

@@ -6,12 +6,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
-from o2c.api.deps import FiltersDep, IdempotencyKey, PagingDep, RuntimeDep, require
+from o2c.api.deps import (
+    FiltersDep,
+    IdempotencyKey,
+    IfMatch,
+    PagingDep,
+    RuntimeDep,
+    expected_tag,
+    require,
+    tag_after,
+)
 from o2c.api.idempotency import idempotent
-from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of
+from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of, sends
 from o2c.domain.access import Capability
 from o2c.services import browsing, purchasing, transfers
 from o2c.store.users import User
@@ -67,6 +76,18 @@ class ShipmentNoticeCreate(Request):
     reference: Annotated[str, Field(max_length=100)] = ""
     lines: Annotated[list[NoticeLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "expected_date": "2026-12-18",
+                    "reference": "ASN-4471",
+                    "lines": [{"line_no": 1, "quantity": 300}],
+                }
+            ]
+        }
+    }
+
 
 class ReceiptLineCreate(Request):
     line_no: LineNo
@@ -80,12 +101,22 @@ class ReceiptCreate(Request):
 
     lines: Annotated[list[ReceiptLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"lines": [{"line_no": 1, "received": 300, "rejected": 4, "reason": "crushed cartons"}]}
+            ]
+        }
+    }
+
 
 class RescheduleCreate(Request):
     """A slipped date or a shrunk quantity of one PO line."""
 
     expected_date: Day | None = None
     quantity: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"expected_date": "2026-12-22", "quantity": 450}]}}
 
 
 class PurchaseOrderLinePublic(Public):
@@ -152,9 +183,25 @@ class TransferCreate(Request):
     to_location: Code
     lines: Annotated[list[TransferLineCreate], Field(min_length=1, max_length=1000)]
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "from_location": "DC-EAST",
+                    "to_location": "DC-WEST",
+                    "lines": [{"sku": "WID-100", "quantity": 40}],
+                }
+            ]
+        }
+    }
+
 
 class TransferShip(Request):
+    """When the transfer should arrive at its destination."""
+
     expected_date: Day
+
+    model_config = {"json_schema_extra": {"examples": [{"expected_date": "2026-12-09"}]}}
 
 
 class TransferReceiptLineCreate(Request):
@@ -166,6 +213,8 @@ class TransferReceive(Request):
     """What arrived per line; no lines means everything still in transit."""
 
     lines: Annotated[list[TransferReceiptLineCreate], Field(max_length=1000)] | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"lines": [{"line_no": 1, "quantity": 38}]}]}}
 
 
 class TransferLinePublic(Public):
@@ -209,14 +258,19 @@ def _transfer(summary: transfers.TransferSummary) -> TransferPublic:
 @router.get("/purchase-orders", response_model=Page[PurchaseOrderPublic], tags=["purchasing"])
 def list_purchase_orders(runtime: RuntimeDep, user: Reader, filters: FiltersDep, paging: PagingDep) -> object:
     """List purchase orders, newest first; filter by status and creation time."""
-    criteria = browsing.Criteria(status=filters.status, since=filters.since, until=filters.until)
     page = browsing.browse(
-        runtime.uow(), "purchase_orders", criteria, paging.limit, paging.offset, paging.sort
+        runtime.uow(), "purchase_orders", filters.criteria(user), paging.limit, paging.offset, paging.sort
     )
     return page_of(PurchaseOrderPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/purchase-orders", status_code=201, response_model=PurchaseOrderPublic, tags=["purchasing"])
+@router.post(
+    "/purchase-orders",
+    status_code=201,
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_purchase_order(
     body: PurchaseOrderCreate, runtime: RuntimeDep, user: Buyer, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -231,9 +285,15 @@ def create_purchase_order(
     return idempotent(runtime, user, idempotency_key, "POST /purchase-orders", body, run)
 
 
-@router.get("/purchase-orders/{number}", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader) -> object:
-    """Read one purchase order with its lines."""
+@router.get(
+    "/purchase-orders/{number}",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
+def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader, response: Response) -> object:
+    """Read one purchase order with its lines; the ETag is what ``If-Match`` on its actions takes."""
+    runtime.tag(response, "purchase_order", number)
     return _po(purchasing.get_purchase_order(runtime.uow(), number))
 
 
@@ -242,6 +302,7 @@ def get_purchase_order(number: Code, runtime: RuntimeDep, user: Reader) -> objec
     status_code=201,
     response_model=ShipmentNoticePublic,
     tags=["purchasing"],
+    responses=sends(201, "Idempotent-Replayed"),
 )
 def notify(
     number: Code,
@@ -264,7 +325,11 @@ def notify(
 
 
 @router.post(
-    "/purchase-orders/{number}/receipts", status_code=201, response_model=ReceiptPublic, tags=["purchasing"]
+    "/purchase-orders/{number}/receipts",
+    status_code=201,
+    response_model=ReceiptPublic,
+    tags=["purchasing"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
 )
 def receive(
     number: Code,
@@ -288,6 +353,7 @@ def receive(
     "/purchase-orders/{number}/lines/{line_no}/reschedule",
     response_model=PurchaseOrderPublic,
     tags=["purchasing"],
+    responses=sends(200, "ETag"),
 )
 def reschedule(
     number: Code,
@@ -295,35 +361,60 @@ def reschedule(
     body: RescheduleCreate,
     runtime: RuntimeDep,
     user: Buyer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
     """Move a PO line's expected date or shrink its quantity; re-promises what no longer fits."""
-    uow = runtime.audited(user, "purchase_order.rescheduled", ("purchase_order", number))
-    return _po(
-        purchasing.reschedule_purchase_order_line(
-            uow, number, line_no, body.expected_date, body.quantity, user.username
-        )
+    uow = runtime.audited(
+        user, "purchase_order.rescheduled", ("purchase_order", number), expected_tag(if_match)
     )
+    po = purchasing.reschedule_purchase_order_line(
+        uow, number, line_no, body.expected_date, body.quantity, user.username
+    )
+    tag_after(response, uow)
+    return _po(po)
 
 
-@router.post("/purchase-orders/{number}/close", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def close(number: Code, runtime: RuntimeDep, user: Buyer) -> object:
+@router.post(
+    "/purchase-orders/{number}/close",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
+def close(
+    number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
+) -> object:
     """Close a PO: nothing more is expected on it."""
-    uow = runtime.audited(user, "purchase_order.closed", ("purchase_order", number))
-    return _po(purchasing.close_purchase_order(uow, number, user.username))
+    uow = runtime.audited(user, "purchase_order.closed", ("purchase_order", number), expected_tag(if_match))
+    po = purchasing.close_purchase_order(uow, number, user.username)
+    tag_after(response, uow)
+    return _po(po)
 
 
-@router.post("/purchase-orders/{number}/cancel", response_model=PurchaseOrderPublic, tags=["purchasing"])
-def cancel(number: Code, runtime: RuntimeDep, user: Buyer) -> object:
+@router.post(
+    "/purchase-orders/{number}/cancel",
+    response_model=PurchaseOrderPublic,
+    tags=["purchasing"],
+    responses=sends(200, "ETag"),
+)
+def cancel(
+    number: Code, runtime: RuntimeDep, user: Buyer, response: Response, if_match: IfMatch = None
+) -> object:
     """Cancel a PO that received nothing."""
-    uow = runtime.audited(user, "purchase_order.cancelled", ("purchase_order", number))
-    return _po(purchasing.cancel_purchase_order(uow, number, user.username))
+    uow = runtime.audited(
+        user, "purchase_order.cancelled", ("purchase_order", number), expected_tag(if_match)
+    )
+    po = purchasing.cancel_purchase_order(uow, number, user.username)
+    tag_after(response, uow)
+    return _po(po)
 
 
 @router.get("/receipts", response_model=Page[ReceiptPublic], tags=["purchasing"])
 def list_receipts(runtime: RuntimeDep, user: Reader, filters: FiltersDep, paging: PagingDep) -> object:
     """List goods receipts (from POs and transfers), newest first."""
-    criteria = browsing.Criteria(since=filters.since, until=filters.until)
-    page = browsing.browse(runtime.uow(), "receipts", criteria, paging.limit, paging.offset, paging.sort)
+    page = browsing.browse(
+        runtime.uow(), "receipts", filters.criteria(user), paging.limit, paging.offset, paging.sort
+    )
     return page_of(ReceiptPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
@@ -341,12 +432,19 @@ def list_transfers(
     paging: PagingDep,
 ) -> object:
     """List transfers, newest first; filter by status and creation time."""
-    criteria = browsing.Criteria(status=filters.status, since=filters.since, until=filters.until)
-    page = browsing.browse(runtime.uow(), "transfers", criteria, paging.limit, paging.offset, paging.sort)
+    page = browsing.browse(
+        runtime.uow(), "transfers", filters.criteria(user), paging.limit, paging.offset, paging.sort
+    )
     return page_of(TransferPublic, page.items, paging.limit, paging.offset, page.next_offset)
 
 
-@router.post("/transfers", status_code=201, response_model=TransferPublic, tags=["transfers"])
+@router.post(
+    "/transfers",
+    status_code=201,
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def create_transfer(
     body: TransferCreate, runtime: RuntimeDep, user: Mover, idempotency_key: IdempotencyKey = None
 ) -> object:
@@ -360,43 +458,80 @@ def create_transfer(
     return idempotent(runtime, user, idempotency_key, "POST /transfers", body, run)
 
 
-@router.get("/transfers/{number}", response_model=TransferPublic, tags=["transfers"])
+@router.get(
+    "/transfers/{number}", response_model=TransferPublic, tags=["transfers"], responses=sends(200, "ETag")
+)
 def get_transfer(
-    number: Code, runtime: RuntimeDep, user: Annotated[User, require(Capability.READ_TRANSFERS)]
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_TRANSFERS)],
+    response: Response,
 ) -> object:
-    """Read one transfer with its lines."""
+    """Read one transfer with its lines; the ETag is what ``If-Match`` on its actions takes."""
+    runtime.tag(response, "transfer", number)
     return _transfer(transfers.get_transfer(runtime.uow(), number))
 
 
-@router.post("/transfers/{number}/ship", response_model=TransferPublic, tags=["transfers"])
-def ship_transfer(number: Code, body: TransferShip, runtime: RuntimeDep, user: Mover) -> object:
+@router.post(
+    "/transfers/{number}/ship",
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(200, "ETag"),
+)
+def ship_transfer(
+    number: Code,
+    body: TransferShip,
+    runtime: RuntimeDep,
+    user: Mover,
+    response: Response,
+    if_match: IfMatch = None,
+) -> object:
     """Ship a transfer from its source (only stock not reserved for orders)."""
     request = transfers.ShipTransferRequest.model_validate(body.model_dump())
-    uow = runtime.audited(user, "transfer.shipped", ("transfer", number))
-    return _transfer(transfers.ship_transfer(uow, number, request, user.username))
+    uow = runtime.audited(user, "transfer.shipped", ("transfer", number), expected_tag(if_match))
+    shipped = transfers.ship_transfer(uow, number, request, user.username)
+    tag_after(response, uow)
+    return _transfer(shipped)
 
 
-@router.post("/transfers/{number}/receive", status_code=201, response_model=ReceiptPublic, tags=["transfers"])
+@router.post(
+    "/transfers/{number}/receive",
+    status_code=201,
+    response_model=ReceiptPublic,
+    tags=["transfers"],
+    responses=sends(201, "Location", "Idempotent-Replayed"),
+)
 def receive_transfer(
     number: Code,
     body: TransferReceive,
     runtime: RuntimeDep,
     user: Receiver,
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> object:
     """Receive a transfer at its destination (all, or some lines in part)."""
     request = transfers.ReceiveTransferRequest.model_validate(body.model_dump())
+    expected = expected_tag(if_match)
 
     def run() -> tuple[ReceiptPublic, dict[str, str]]:
-        uow = runtime.audited(user, "transfer.received", ("transfer", number))
+        uow = runtime.audited(user, "transfer.received", ("transfer", number), expected)
         receipt = transfers.receive_transfer(uow, number, request, user.username)
         return _receipt(receipt), {"Location": f"/api/v1/receipts/{receipt.number}"}
 
     return idempotent(runtime, user, idempotency_key, f"POST /transfers/{number}/receive", body, run)
 
 
-@router.post("/transfers/{number}/cancel", response_model=TransferPublic, tags=["transfers"])
-def cancel_transfer(number: Code, runtime: RuntimeDep, user: Mover) -> object:
+@router.post(
+    "/transfers/{number}/cancel",
+    response_model=TransferPublic,
+    tags=["transfers"],
+    responses=sends(200, "ETag"),
+)
+def cancel_transfer(
+    number: Code, runtime: RuntimeDep, user: Mover, response: Response, if_match: IfMatch = None
+) -> object:
     """Cancel a transfer that has not shipped."""
-    uow = runtime.audited(user, "transfer.cancelled", ("transfer", number))
-    return _transfer(transfers.cancel_transfer(uow, number, user.username))
+    uow = runtime.audited(user, "transfer.cancelled", ("transfer", number), expected_tag(if_match))
+    cancelled = transfers.cancel_transfer(uow, number, user.username)
+    tag_after(response, uow)
+    return _transfer(cancelled)
