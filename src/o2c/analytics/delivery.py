@@ -38,7 +38,7 @@ from sqlalchemy import Connection
 
 from o2c.analytics.dimensions import ORDER_DIMENSIONS, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.outcomes import WRONG_FILL_REASONS, OnTimeBasis, Outcomes, order_outcomes
+from o2c.analytics.outcomes import WRONG_FILL_REASONS, OnTimeBasis, Outcomes, order_outcomes, summed
 
 __all__ = ["DIMENSIONS", "WRONG_FILL_REASONS", "DeliveryPerformance", "OnTimeBasis", "delivery_performance"]
 DIMENSIONS = ORDER_DIMENSIONS
@@ -93,14 +93,8 @@ def delivery_performance(
     require("delivery performance", spec.by, DIMENSIONS)
     if outcomes is None:
         outcomes = order_outcomes(conn, spec, basis)
-    counts: dict[tuple[str, str], list[int]] = {}
-    for o in outcomes:
-        if o.delivered is None:
-            continue
-        parts = counts.setdefault((o.delivered, o.member), [0] * len(_COUNTS))
-        for i, name in enumerate(_COUNTS):
-            parts[i] += getattr(o, name)
-    return [_row(period, member, *parts) for (period, member), parts in sorted(counts.items())]
+    counts = summed(outcomes, "delivered", _COUNTS)
+    return [_row(period, member, *parts) for (period, member), parts in counts.items()]
 
 
 def _row(

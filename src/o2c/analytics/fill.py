@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Integer, case, func, select, type_coerce
 
 from o2c.analytics.dimensions import LINE_DIMENSIONS, ORDER_DIMENSIONS, line_member, require
 from o2c.analytics.figures import Ratio, Slice, ratio
-from o2c.analytics.outcomes import Outcomes, order_outcomes
+from o2c.analytics.outcomes import Outcomes, order_outcomes, summed
 from o2c.analytics.periods import bucket_key, grouped, period_label
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.tables import order_lines, orders
@@ -121,16 +121,9 @@ def entry_fill(conn: Connection, spec: Slice, outcomes: Iterable[Outcomes] | Non
         return _by_line_member(conn, spec)
     if outcomes is None:
         outcomes = order_outcomes(conn, spec)
-    totals: dict[tuple[str, str], list[Any]] = {}
-    for o in outcomes:
-        if o.entered is None:
-            continue
-        parts = totals.setdefault((o.entered, o.member), [0] * len(_TOTALS))
-        for i, name in enumerate(_TOTALS):
-            parts[i] += getattr(o, name)
     return [
         _row(SimpleNamespace(period=period, member=member, **dict(zip(_TOTALS, parts, strict=True))), True)
-        for (period, member), parts in sorted(totals.items())
+        for (period, member), parts in summed(outcomes, "entered", _TOTALS).items()
     ]
 
 

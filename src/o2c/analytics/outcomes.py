@@ -20,6 +20,7 @@ The definitions of each sum are in the two modules' docstrings; here they are on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -175,6 +176,22 @@ def order_outcomes(
         names = customer_labels(conn, spec.by)
         return [_outcomes(r, names[r.member]) for r in rows]
     return [_outcomes(r, r.member) for r in rows]
+
+
+def summed(
+    outcomes: Iterable[Outcomes], period: str, names: tuple[str, ...]
+) -> dict[tuple[str, str], list[Any]]:
+    """The fields ``names`` of the outcomes added up per (``period``, member), ``period`` being
+    ``"entered"`` or ``"delivered"``: outcomes outside that period (``None``) are left out."""
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for o in outcomes:
+        label = getattr(o, period)
+        if label is None:
+            continue
+        parts = totals.setdefault((label, o.member), [0] * len(names))
+        for i, name in enumerate(names):
+            parts[i] += getattr(o, name)
+    return dict(sorted(totals.items()))
 
 
 _ENTRY_COUNTS = ("units", "units_allocated", "lines", "full_lines", "backordered_lines")
