@@ -248,8 +248,9 @@ def _plan(
         by_product.setdefault(w.line.product_id, []).append(w.line)
 
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
+        # Most lines are still wholly unfilled: copying those would cost a dataclass each.
         return [
-            replace(ln, quantity=need[ln.line_id])
+            ln if need[ln.line_id] == ln.quantity else replace(ln, quantity=need[ln.line_id])
             for ln in lines
             if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
         ]

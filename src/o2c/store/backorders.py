@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, or_, select, tuple_
+from sqlalchemy import Connection, bindparam, func, or_, select, tuple_
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import BackorderLine
@@ -67,6 +67,7 @@ _lock_orders = (
     .order_by(orders.c.id)
     .with_for_update()
 )
+# Columns in the order of BackorderLine's fields, then the line's location and order.
 _open_lines = (
     select(
         order_lines.c.id,
@@ -75,21 +76,15 @@ _open_lines = (
         order_lines.c.product_id,
         order_lines.c.qty_backordered,
         customers.c.tier,
-        order_lines.c.promised_date,
-        orders.c.promised_date.label("order_promised_date"),
+        func.coalesce(order_lines.c.promised_date, orders.c.promised_date),
         orders.c.received_at,
         customers.c.allow_substitution,
         order_lines.c.location_id,
+        order_lines.c.order_id,
     )
     .join(orders, orders.c.id == order_lines.c.order_id)
     .join(customers, customers.c.id == orders.c.customer_id)
-    .where(
-        order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)),
-        _WAITING,
-        _OF_PRODUCTS,
-        _AT_LOCATIONS,
-        _LIVE,
-    )
+    .where(_WAITING, _OF_PRODUCTS, _AT_LOCATIONS, _LIVE)
     .order_by(order_lines.c.id)
 )
 _alternates = (
@@ -212,29 +207,15 @@ class BackorderRepository:
         self, order_ids: Iterable[int], product_ids: Iterable[int], location_ids: Iterable[int]
     ) -> list[WaitingLine]:
         """The open backorder lines of these (locked) orders for these products here, or nowhere."""
-        params = {
-            "order_ids": sorted(set(order_ids)),
-            "product_ids": sorted(set(product_ids)),
-            "location_ids": sorted(set(location_ids)),
-        }
-        if not all(params.values()):
+        locked = set(order_ids)
+        params = {"product_ids": sorted(set(product_ids)), "location_ids": sorted(set(location_ids))}
+        if not (locked and all(params.values())):
             return []
+        # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
         return [
-            WaitingLine(
-                BackorderLine(
-                    line_id=int(r.id),
-                    order_number=r.number,
-                    line_no=r.line_no,
-                    product_id=r.product_id,
-                    quantity=r.qty_backordered,
-                    tier=r.tier,
-                    promised_date=r.promised_date or r.order_promised_date,
-                    received_at=r.received_at,
-                    allow_substitution=bool(r.allow_substitution),
-                ),
-                r.location_id,
-            )
+            WaitingLine(BackorderLine(*r[:9]), r[9])
             for r in self._conn.execute(_open_lines, params)
+            if r[10] in locked
         ]
 
     def alternates(self, product_ids: Iterable[int]) -> dict[int, list[AlternateProduct]]:

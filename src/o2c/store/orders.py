@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
@@ -80,7 +81,12 @@ _ORDER_AT_ENTRY = (
     "released_at",
 )
 _line_values = attrgetter(*_LINE_FIXED, *_LINE_MUTABLE)
+_line_mutables = attrgetter(*_LINE_MUTABLE)
+# A line's columns in the order of OrderLine's fields, so that a row builds a line positionally.
+_LINE_COLUMNS = [products.c.sku if f.name == "sku" else order_lines.c[f.name] for f in fields(OrderLine)]
+_ID_AT = [f.name for f in fields(OrderLine)].index("id")
 _LINE_AT_ENTRY = ("order_id", *_LINE_FIXED, *_LINE_MUTABLE)
+_LINE_KEYS = [f"b_{name}" for name in _LINE_MUTABLE]
 
 # Prepared (see store.driver): every order placed runs these two.
 _insert_order = Prepared(insert(orders).returning(orders.c.id), column_keys=_ORDER_AT_ENTRY)
@@ -96,7 +102,7 @@ _by_idempotency_key = select(orders.c.number, orders.c.request_hash).where(
     orders.c.idempotency_key == bindparam("key")
 )
 _lines_of = (
-    select(order_lines, products.c.sku)
+    select(*_LINE_COLUMNS)
     .join(products, products.c.id == order_lines.c.product_id)
     .where(order_lines.c.order_id == bindparam("order_id"))
     .order_by(order_lines.c.line_no)
@@ -107,18 +113,18 @@ _orders_by_numbers = (
     .where(orders.c.number.in_(bindparam("numbers", expanding=True)))
 )
 _lines_of_orders = (
-    select(order_lines, products.c.sku)
+    select(order_lines.c.order_id, *_LINE_COLUMNS)
     .join(products, products.c.id == order_lines.c.product_id)
     .where(order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)))
     .order_by(order_lines.c.order_id, order_lines.c.line_no)
 )
 _BATCH = 500  # orders per statement when many are read at once (well within bound-parameter limits)
-_save_order = (
+_save_order = Prepared(
     update(orders)
     .where(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version"))
     .values({**{name: bindparam(f"b_{name}") for name in _ORDER_MUTABLE}, "version": orders.c.version + 1})
 )
-_update_lines = (
+_update_lines = Prepared(
     update(order_lines)
     .where(order_lines.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in _LINE_MUTABLE})
@@ -128,6 +134,9 @@ _update_lines = (
 class OrderRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # What each line read in this transaction held, so that saving writes only the lines an action
+        # changed (allocating a backorder touches a few lines of many orders).
+        self._as_read: dict[int, tuple[Any, ...]] = {}
 
     def add(
         self, order: Order, *, idempotency_key: str | None = None, request_hash: str | None = None
@@ -184,8 +193,8 @@ class OrderRepository:
             part = sorted(set(numbers[start : start + _BATCH]))
             rows = self._conn.execute(_orders_by_numbers, {"numbers": part}).mappings().all()
             lines: dict[int, list[OrderLine]] = {row["id"]: [] for row in rows}
-            for r in self._conn.execute(_lines_of_orders, {"order_ids": sorted(lines)}).mappings():
-                lines[r["order_id"]].append(OrderLine(**{k: v for k, v in r.items() if k != "order_id"}))
+            for r in self._conn.execute(_lines_of_orders, {"order_ids": sorted(lines)}):
+                lines[r[0]].append(self._read(r[1:]))
             found.update((row["number"], _order(row, lines[row["id"]])) for row in rows)
         missing = [n for n in numbers if n not in found]
         if missing:
@@ -216,23 +225,24 @@ class OrderRepository:
             for order in changed
         ]
         if len(params) == 1 or self._conn.dialect.supports_sane_multi_rowcount:
-            if self._conn.execute(_save_order, params).rowcount != len(params):
+            if _save_order.execute_many(self._conn, params) != len(params):
                 raise _stale(changed)
         else:  # a driver that cannot count the rows of a batch: one statement each
             for order, values in zip(changed, params, strict=True):
-                if self._conn.execute(_save_order, values).rowcount != 1:
+                if _save_order.execute(self._conn, values) != 1:
                     raise _stale([order])
         for order in changed:
             order.version += 1
-        self._conn.execute(
-            _update_lines,
-            [
-                {"b_id": ln.id, **{f"b_{n}": getattr(ln, n) for n in _LINE_MUTABLE}}
-                for order in changed
-                for ln in order.lines
-                if ln.id is not None
-            ],
-        )
+        lines = [ln for order in changed for ln in order.lines if ln.id is not None]
+        now_held = [_line_mutables(ln) for ln in lines]
+        updates = [
+            {"b_id": ln.id, **dict(zip(_LINE_KEYS, held, strict=True))}
+            for ln, held in zip(lines, now_held, strict=True)
+            if self._as_read.get(ln.id) != held  # type: ignore[arg-type]
+        ]
+        if updates:
+            _update_lines.execute_many(self._conn, updates)
+        self._as_read.update((ln.id, held) for ln, held in zip(lines, now_held, strict=True))  # type: ignore[misc]
         for order in changed:
             for line in order.lines:
                 if line.id is None:
@@ -240,11 +250,13 @@ class OrderRepository:
                     line.id = int(self._conn.execute(_insert_line, values).scalar_one())
 
     def _load(self, row: Any) -> Order:
-        lines = [
-            OrderLine(**{k: v for k, v in r.items() if k not in ("order_id",)})
-            for r in self._conn.execute(_lines_of, {"order_id": row["id"]}).mappings()
-        ]
+        lines = [self._read(r) for r in self._conn.execute(_lines_of, {"order_id": row["id"]})]
         return _order(row, lines)
+
+    def _read(self, values: Sequence[Any]) -> OrderLine:
+        line = OrderLine(*values)
+        self._as_read[values[_ID_AT]] = _line_mutables(line)
+        return line
 
 
 def _stale(orders_: Sequence[Order]) -> StaleOrder:

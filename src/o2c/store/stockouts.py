@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from o2c.store.driver import Prepared
 from o2c.store.supply_tables import shortfall_outcomes, stockout_episodes
 from o2c.store.tables import order_lines, stock
 
@@ -114,19 +115,22 @@ class Shortfall:
 
 
 # The line is named by (order, line number): at entry the lines are stored without reading their ids.
-_record = insert(shortfall_outcomes).values(
-    order_line_id=select(order_lines.c.id)
-    .where(
-        and_(
-            order_lines.c.order_id == bindparam("b_order_id"), order_lines.c.line_no == bindparam("b_line_no")
+_record = Prepared(
+    insert(shortfall_outcomes).values(
+        order_line_id=select(order_lines.c.id)
+        .where(
+            and_(
+                order_lines.c.order_id == bindparam("b_order_id"),
+                order_lines.c.line_no == bindparam("b_line_no"),
+            )
         )
+        .scalar_subquery(),
+        product_id=bindparam("b_product_id"),
+        location_id=bindparam("b_location_id"),
+        quantity=bindparam("b_quantity"),
+        outcome=bindparam("b_outcome"),
+        occurred_at=bindparam("b_occurred_at"),
     )
-    .scalar_subquery(),
-    product_id=bindparam("b_product_id"),
-    location_id=bindparam("b_location_id"),
-    quantity=bindparam("b_quantity"),
-    outcome=bindparam("b_outcome"),
-    occurred_at=bindparam("b_occurred_at"),
 )
 
 
@@ -149,4 +153,4 @@ class ShortfallLog:
             if r.quantity > 0
         ]
         if params:
-            self._conn.execute(_record, params)
+            _record.execute_many(self._conn, params)
