@@ -214,7 +214,7 @@ class BackorderRepository:
         # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
         return [
             WaitingLine(BackorderLine(*r[:9]), r[9])
-            for r in self._conn.execute(_open_lines, params)
+            for r in self._conn.execute(_open_lines, params).all()
             if r[10] in locked
         ]
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select
 
 from o2c.domain.errors import NotFound, StaleOrder
 from o2c.domain.order import BackorderPolicy, Channel, Order, OrderLine, OrderStatus
+from o2c.store.batches import RowsUpdate
 from o2c.store.driver import Prepared
 from o2c.store.tables import customers, order_lines, orders, products
 
@@ -86,7 +87,6 @@ _line_mutables = attrgetter(*_LINE_MUTABLE)
 _LINE_COLUMNS = [products.c.sku if f.name == "sku" else order_lines.c[f.name] for f in fields(OrderLine)]
 _ID_AT = [f.name for f in fields(OrderLine)].index("id")
 _LINE_AT_ENTRY = ("order_id", *_LINE_FIXED, *_LINE_MUTABLE)
-_LINE_KEYS = [f"b_{name}" for name in _LINE_MUTABLE]
 
 # Prepared (see store.driver): every order placed runs these two.
 _insert_order = Prepared(insert(orders).returning(orders.c.id), column_keys=_ORDER_AT_ENTRY)
@@ -119,16 +119,24 @@ _lines_of_orders = (
     .order_by(order_lines.c.order_id, order_lines.c.line_no)
 )
 _BATCH = 500  # orders per statement when many are read at once (well within bound-parameter limits)
-_save_order = Prepared(
-    update(orders)
-    .where(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version"))
-    .values({**{name: bindparam(f"b_{name}") for name in _ORDER_MUTABLE}, "version": orders.c.version + 1})
-)
-_update_lines = Prepared(
-    update(order_lines)
-    .where(order_lines.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in _LINE_MUTABLE})
-)
+_save_orders = RowsUpdate(orders, ["id", "version"], _ORDER_MUTABLE, also={"version": orders.c.version + 1})
+_ALL_MUTABLE = tuple(range(len(_LINE_MUTABLE)))
+_line_updates: dict[tuple[int, ...], RowsUpdate] = {}
+
+
+def _line_update(changed: tuple[int, ...]) -> RowsUpdate:
+    """UPDATE of these mutable columns (by position in ``_LINE_MUTABLE``) of lines, by id: actions
+    change few columns, so few distinct statements are ever made."""
+    statement = _line_updates.get(changed)
+    if statement is None:
+        statement = _line_updates[changed] = RowsUpdate(
+            order_lines, ["id"], [_LINE_MUTABLE[i] for i in changed]
+        )
+    return statement
+
+
+def _changed_at(before: tuple[Any, ...], after: tuple[Any, ...]) -> tuple[int, ...]:
+    return tuple(i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new)
 
 
 class OrderRepository:
@@ -193,7 +201,8 @@ class OrderRepository:
             part = sorted(set(numbers[start : start + _BATCH]))
             rows = self._conn.execute(_orders_by_numbers, {"numbers": part}).mappings().all()
             lines: dict[int, list[OrderLine]] = {row["id"]: [] for row in rows}
-            for r in self._conn.execute(_lines_of_orders, {"order_ids": sorted(lines)}):
+            # fetched at once: iterating a result fetches one row per driver call
+            for r in self._conn.execute(_lines_of_orders, {"order_ids": sorted(lines)}).all():
                 lines[r[0]].append(self._read(r[1:]))
             found.update((row["number"], _order(row, lines[row["id"]])) for row in rows)
         missing = [n for n in numbers if n not in found]
@@ -216,38 +225,38 @@ class OrderRepository:
         """
         if not changed:
             return
-        params = [
-            {
-                "b_id": order.id,
-                "b_version": order.version,
-                **{f"b_{name}": getattr(order, name) for name in _ORDER_MUTABLE},
-            }
+        rows = [
+            {"id": order.id, "version": order.version, **{n: getattr(order, n) for n in _ORDER_MUTABLE}}
             for order in changed
         ]
-        if len(params) == 1 or self._conn.dialect.supports_sane_multi_rowcount:
-            if _save_order.execute_many(self._conn, params) != len(params):
-                raise _stale(changed)
-        else:  # a driver that cannot count the rows of a batch: one statement each
-            for order, values in zip(changed, params, strict=True):
-                if _save_order.execute(self._conn, values) != 1:
-                    raise _stale([order])
+        if _save_orders.execute(self._conn, rows) != len(rows):
+            raise _stale(changed)
         for order in changed:
             order.version += 1
-        lines = [ln for order in changed for ln in order.lines if ln.id is not None]
-        now_held = [_line_mutables(ln) for ln in lines]
-        updates = [
-            {"b_id": ln.id, **dict(zip(_LINE_KEYS, held, strict=True))}
-            for ln, held in zip(lines, now_held, strict=True)
-            if self._as_read.get(ln.id) != held  # type: ignore[arg-type]
-        ]
-        if updates:
-            _update_lines.execute_many(self._conn, updates)
-        self._as_read.update((ln.id, held) for ln, held in zip(lines, now_held, strict=True))  # type: ignore[misc]
+        self._update_lines(ln for order in changed for ln in order.lines if ln.id is not None)
         for order in changed:
             for line in order.lines:
                 if line.id is None:
                     values = dict(zip(_LINE_AT_ENTRY, (order.id, *_line_values(line)), strict=True))
                     line.id = int(self._conn.execute(_insert_line, values).scalar_one())
+
+    def _update_lines(self, lines: Iterable[OrderLine]) -> None:
+        """Write the columns each line's action changed since it was read: one batch per set of
+        columns (a line not read here gets all of them)."""
+        batches: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        for line in lines:
+            assert line.id is not None
+            held = _line_mutables(line)
+            before = self._as_read.get(line.id)
+            if before == held:
+                continue
+            changed = _ALL_MUTABLE if before is None else _changed_at(before, held)
+            values = {_LINE_MUTABLE[i]: held[i] for i in changed}
+            values["id"] = line.id
+            batches.setdefault(changed, []).append(values)
+            self._as_read[line.id] = held
+        for changed, batch in batches.items():
+            _line_update(changed).execute(self._conn, batch)
 
     def _load(self, row: Any) -> Order:
         lines = [self._read(r) for r in self._conn.execute(_lines_of, {"order_id": row["id"]})]
