@@ -373,7 +373,8 @@ class SupplyPlanRepository:
         statement = _plan_everywhere if location_id is None else _plan_at
         params["location_id"] = location_id
         plans: dict[tuple[int, int], SupplyAndDemand] = {}
-        for product_id, at, kind, day, lead, qty in self._conn.execute(statement, params):
+        # fetched at once: iterating a result costs a driver call per row
+        for product_id, at, kind, day, lead, qty in self._conn.execute(statement, params).all():
             plan = plans.setdefault((int(product_id), int(at)), SupplyAndDemand())
             if kind == _STOCK:
                 plan.available += int(qty)
