@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, and_, case, func, or_, select, type_coerce
 
-from o2c.analytics.dimensions import CUSTOMER_DIMENSIONS, customer_labels, order_member
+from o2c.analytics.dimensions import Dimension, customer_labels, order_member
 from o2c.analytics.figures import Slice
 from o2c.analytics.periods import bucket_key, period_label, utc_date
 from o2c.domain.money import MONEY_SCALE
@@ -116,8 +116,9 @@ def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
     dialect, o = conn.dialect.name, orders.c
     lines = _line_sums()
     joined = lines.join(orders, o.id == lines.c.order_id)
-    # A customer's segment or code is named per group afterwards, not looked up per order.
-    by_customer = spec.by in CUSTOMER_DIMENSIONS
+    # A customer's code is named per group afterwards, not looked up per order; a segment is looked up
+    # per order, as its few groups spare adding up thousands of customers' groups in Python.
+    by_customer = spec.by is Dimension.CUSTOMER
     source, member = (joined, o.customer_id) if by_customer else order_member(spec.by, joined, dialect)
     is_entered = and_(o.status != "credit_hold", *spec.window.contains(o.received_at))
     is_delivered = and_(*spec.window.contains(o.delivered_at))
@@ -153,8 +154,8 @@ def order_outcomes(
     member (segment, customer, channel, carrier). Order breakdowns only: a line breakdown of the fill
     rates is computed by :func:`o2c.analytics.fill.entry_fill` at the line's grain.
 
-    By segment, the orders are summed per customer and each customer's group named by its segment, so
-    several groups may share a key: callers add them up (as they add up delivery periods anyway)."""
+    By customer, the orders are summed per customer id and each group named by the customer's code
+    afterwards."""
     o = _per_order(conn, spec, basis)
     accurate = o.c.filled * o.c.invoiced
     on_time_in_full = o.c.on_time * o.c.in_full
@@ -172,7 +173,7 @@ def order_outcomes(
         func.sum(on_time_in_full * o.c.damage_free * accurate).label("perfect"),
     ).group_by(*keys)
     rows = conn.execute(statement).all()
-    if spec.by in CUSTOMER_DIMENSIONS:
+    if spec.by is Dimension.CUSTOMER:
         names = customer_labels(conn, spec.by)
         return [_outcomes(r, names[r.member]) for r in rows]
     return [_outcomes(r, r.member) for r in rows]

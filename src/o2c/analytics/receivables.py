@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, func, select, type_coerce
 
-from o2c.analytics.dimensions import CUSTOMER_DIMENSIONS, Dimension, customer_labels, order_member, require
+from o2c.analytics.dimensions import Dimension, customer_labels, order_member, require
 from o2c.analytics.figures import Slice
 from o2c.analytics.periods import (
     ALL,
@@ -41,7 +41,7 @@ from o2c.analytics.periods import (
 )
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.after_sale_tables import credit_memos
-from o2c.store.tables import invoices, orders, payments
+from o2c.store.tables import customers, invoices, orders, payments
 from o2c.store.types import Minor
 
 DIMENSIONS = frozenset({Dimension.SEGMENT, Dimension.CUSTOMER, Dimension.CHANNEL})
@@ -71,10 +71,12 @@ class _Flow:
     amount: ColumnElement[Any]
 
     def member(self, by: Dimension | None, dialect: str) -> tuple[FromClause, ColumnElement[Any]]:
-        """Each flow's member, or its customer id by segment or customer (named per group afterwards):
-        every flow records its customer, so only a channel needs its order."""
-        if by in CUSTOMER_DIMENSIONS:
+        """Each flow's member, or its customer id by customer (named per group afterwards): every flow
+        records its customer, so only a channel needs its order."""
+        if by is Dimension.CUSTOMER:
             return self.source, self.customer_id
+        if by is Dimension.SEGMENT:  # a few groups, not one per customer to add up in Python
+            return self.source.join(customers, customers.c.id == self.customer_id), customers.c.segment
         if by is None:
             return self.source, ALL
         source, order_id = self.order_id()
@@ -123,7 +125,7 @@ def _flows(conn: Connection, spec: Slice, opening: bool) -> list[Any]:
             .group_by(*grouped(period, member))
         )
         rows.extend((kind, r) for r in conn.execute(statement))
-    if spec.by in CUSTOMER_DIMENSIONS:
+    if spec.by is Dimension.CUSTOMER:
         names = customer_labels(conn, spec.by)
         return [(kind, _FlowSum(r.period, names[r.member], r.amount, r.first, r.last)) for kind, r in rows]
     return rows
