@@ -64,8 +64,7 @@ def measure_scorecard(url: str) -> dict[str, Any]:
     """Run the full scorecard once (month x segment) and report time, peak memory and the check figures."""
     engine = create_db_engine(url)
     started = time.perf_counter()
-    with engine.connect() as conn:
-        card = service_scorecard(conn, Slice(Period.MONTH, Dimension.SEGMENT), AS_OF)
+    card = service_scorecard(engine, Slice(Period.MONTH, Dimension.SEGMENT), AS_OF)
     seconds = time.perf_counter() - started
     fill: dict[str, list[int]] = {}
     otif: dict[str, list[int]] = {}

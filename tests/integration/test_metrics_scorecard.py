@@ -69,3 +69,17 @@ def test_a_breakdown_by_sku_leaves_out_the_order_metrics_and_says_so(engine: Eng
     assert [(r.member, r.fill is not None, r.delivery) for r in card.rows] == [("P1", True, None)]
     assert "on time, in full, OTIF, perfect order" in card.not_available
     assert "days sales outstanding" in card.not_available
+
+
+def test_read_side_by_side_from_an_engine_it_is_the_same_scorecard(engine: Engine) -> None:
+    # The engine path reads O1 and O2 in two spans of order ids on connections of their own; the
+    # groups must add up to what one connection reads in one pass, for every kind of breakdown.
+    _facts(engine)
+    other = add_customer(engine, "B", segment="wholesale")
+    add_order(engine, other, at(3), [Line(add_product(engine, "P2"), 4, entry=1, backordered=3)])
+    for spec in (Slice(Period.MONTH, Dimension.SEGMENT), Slice(None, None), Slice(Period.DAY, Dimension.SKU)):
+        with engine.connect() as conn:
+            one_pass = service_scorecard(conn, spec, at(6)).as_json()
+        side_by_side = service_scorecard(engine, spec, at(6)).as_json()
+        assert side_by_side == one_pass
+        assert one_pass["rows"], spec  # not two empty answers

@@ -91,8 +91,11 @@ def delivery_performance(
         One row per period and member with a delivered order, in period then member order.
     """
     require("delivery performance", spec.by, DIMENSIONS)
-    if outcomes is None:
-        outcomes = order_outcomes(conn, spec, basis)
+    return deliveries_of(order_outcomes(conn, spec, basis) if outcomes is None else outcomes)
+
+
+def deliveries_of(outcomes: Iterable[Outcomes]) -> list[DeliveryPerformance]:
+    """The delivery performance of order outcomes already read, per delivery period and member."""
     counts = summed(outcomes, "delivered", _COUNTS)
     return [_row(period, member, *parts) for (period, member), parts in counts.items()]
 

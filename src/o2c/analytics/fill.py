@@ -119,8 +119,11 @@ def entry_fill(conn: Connection, spec: Slice, outcomes: Iterable[Outcomes] | Non
     require("fill rate", spec.by, DIMENSIONS)
     if spec.by is not None and spec.by not in ORDER_DIMENSIONS:
         return _by_line_member(conn, spec)
-    if outcomes is None:
-        outcomes = order_outcomes(conn, spec)
+    return fills_of(order_outcomes(conn, spec) if outcomes is None else outcomes)
+
+
+def fills_of(outcomes: Iterable[Outcomes]) -> list[EntryFill]:
+    """The fill rates of order outcomes already read, per entry period and member."""
     return [
         _row(SimpleNamespace(period=period, member=member, **dict(zip(_TOTALS, parts, strict=True))), True)
         for (period, member), parts in summed(outcomes, "entered", _TOTALS).items()

@@ -79,7 +79,11 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _line_sums() -> Any:
+OrderSpan = tuple[int, int]
+"""Order ids ``(first, last)``, both included: a part of the orders, to read parts side by side."""
+
+
+def _line_sums(span: OrderSpan | None) -> Any:
     """Per order, the sums of its lines that entry and delivery need (one pass over the lines)."""
     ln = order_lines.c
     original = ln.substitute_for_line_no.is_(None)
@@ -106,15 +110,16 @@ def _line_sums() -> Any:
             _flag(func.sum(ln.qty_damaged) == 0).label("damage_free"),
             _flag(func.sum(ln.qty_wrong_item) == 0).label("no_wrong_item"),
         )
+        .where(*([ln.order_id.between(*span)] if span else []))
         .group_by(ln.order_id)
         .subquery("line_sums")
     )
 
 
-def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
+def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis, span: OrderSpan | None) -> Any:
     """One row per order entered or delivered in the window: its two periods, member, sums and flags."""
     dialect, o = conn.dialect.name, orders.c
-    lines = _line_sums()
+    lines = _line_sums(span)
     joined = lines.join(orders, o.id == lines.c.order_id)
     # A customer's code is named per group afterwards, not looked up per order; a segment is looked up
     # per order, as its few groups spare adding up thousands of customers' groups in Python.
@@ -148,15 +153,19 @@ def _per_order(conn: Connection, spec: Slice, basis: OnTimeBasis) -> Any:
 
 
 def order_outcomes(
-    conn: Connection, spec: Slice, basis: OnTimeBasis = OnTimeBasis.PROMISED
+    conn: Connection,
+    spec: Slice,
+    basis: OnTimeBasis = OnTimeBasis.PROMISED,
+    span: OrderSpan | None = None,
 ) -> list[Outcomes]:
     """The orders entered or delivered in the window, summed per entry period, delivery period and
     member (segment, customer, channel, carrier). Order breakdowns only: a line breakdown of the fill
     rates is computed by :func:`o2c.analytics.fill.entry_fill` at the line's grain.
 
     By customer, the orders are summed per customer id and each group named by the customer's code
-    afterwards."""
-    o = _per_order(conn, spec, basis)
+    afterwards. ``span`` reads only the orders of those ids: the outcomes of spans that cover all
+    orders, read side by side, add up to the whole (:func:`summed` adds groups that share a key)."""
+    o = _per_order(conn, spec, basis, span)
     accurate = o.c.filled * o.c.invoiced
     on_time_in_full = o.c.on_time * o.c.in_full
     keys = (o.c.entered, o.c.delivered, o.c.member)
@@ -177,6 +186,15 @@ def order_outcomes(
         names = customer_labels(conn, spec.by)
         return [_outcomes(r, names[r.member]) for r in rows]
     return [_outcomes(r, r.member) for r in rows]
+
+
+def order_spans(conn: Connection, parts: int) -> list[OrderSpan]:
+    """The order ids cut into ``parts`` spans of equal width (none when there is no order)."""
+    first, last = conn.execute(select(func.min(orders.c.id), func.max(orders.c.id))).one()
+    if first is None:
+        return []
+    width = (last - first) // parts + 1
+    return [(lo, min(lo + width - 1, last)) for lo in range(first, last + 1, width)]
 
 
 def summed(

@@ -14,23 +14,25 @@ that places it in a period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from o2c.analytics import cycle_time, delivery, fill, receivables
 from o2c.analytics.backorders import DIMENSIONS as BACKORDER_DIMENSIONS
 from o2c.analytics.backorders import OpenBackorders, open_backorders
 from o2c.analytics.cycle_time import StageTime, cycle_times
-from o2c.analytics.delivery import DeliveryPerformance, OnTimeBasis, delivery_performance
+from o2c.analytics.delivery import DeliveryPerformance, OnTimeBasis, deliveries_of
 from o2c.analytics.dimensions import ORDER_DIMENSIONS
 from o2c.analytics.figures import Distribution, Ratio, Slice
-from o2c.analytics.fill import EntryFill, entry_fill
-from o2c.analytics.outcomes import order_outcomes
+from o2c.analytics.fill import EntryFill, entry_fill, fills_of
+from o2c.analytics.outcomes import OrderSpan, order_outcomes, order_spans
 from o2c.analytics.receivables import SalesOutstanding, days_sales_outstanding
 
 __all__ = [
@@ -204,14 +206,22 @@ def _sort_memory(conn: Connection) -> Iterator[None]:
 
 
 def service_scorecard(
-    conn: Connection, spec: Slice, as_of: datetime, basis: OnTimeBasis = OnTimeBasis.PROMISED
+    source: Connection | Engine,
+    spec: Slice,
+    as_of: datetime,
+    basis: OnTimeBasis = OnTimeBasis.PROMISED,
 ) -> ServiceScorecard:
     """Every service metric the breakdown allows, per period and member.
 
     Parameters
     ----------
-    conn : Connection
-        Any connection; nothing is written.
+    source : Connection or Engine
+        Nothing is written. Given a connection, the metric families are read one after another in
+        its transaction. Given an engine, they are read side by side, each on a connection of its own
+        (the order outcomes in :data:`READERS` spans of order ids), so the scorecard takes what its
+        longest read takes rather than the sum of all of them; each read then sees the database as its
+        own connection finds it, so a fact committed while the scorecard runs may count in one family
+        and not yet in another.
     spec : Slice
         Period buckets, breakdown and window. Each metric is placed in a period by its own stamp
         (fill rates by ``received_at``, OTIF by ``delivered_at``, …: see ``docs/metrics.md``).
@@ -228,21 +238,57 @@ def service_scorecard(
         "days sales outstanding": by is None or by in receivables.DIMENSIONS,
         "open backorders": by is None or by in BACKORDER_DIMENSIONS,
     }
-    with _sort_memory(conn):
-        # Entry and delivery of the orders are read in one pass for both (an order breakdown); a line
-        # breakdown (SKU, location) has fill rates only, read at the line's grain.
-        per_order = by is None or by in ORDER_DIMENSIONS
-        outcomes = order_outcomes(conn, spec, basis) if per_order else None
-        fills = (
-            entry_fill(conn, spec, outcomes) if applies["fill rates, stockout value, backorder rate"] else []
-        )
-        deliveries = (
-            delivery_performance(conn, spec, basis, outcomes)
-            if applies["on time, in full, OTIF, perfect order"]
-            else []
-        )
-        stages = cycle_times(conn, spec) if applies["order cycle time, order-to-cash"] else []
-        outstanding = days_sales_outstanding(conn, spec) if applies["days sales outstanding"] else []
-        backorders = open_backorders(conn, as_of, by) if applies["open backorders"] else []
+    # Entry and delivery of the orders are read in one pass for both (an order breakdown); a line
+    # breakdown (SKU, location) has fill rates only, read at the line's grain.
+    per_order = by is None or by in ORDER_DIMENSIONS
+    reads: dict[str, Read] = {}
+    if per_order:
+        spans = _spans(source)
+        for n, span in enumerate(spans):
+            reads[f"outcomes {n}"] = partial(order_outcomes, spec=spec, basis=basis, span=span)
+    elif applies["fill rates, stockout value, backorder rate"]:
+        reads["fills"] = partial(entry_fill, spec=spec)
+    if applies["order cycle time, order-to-cash"]:
+        reads["stages"] = partial(cycle_times, spec=spec)
+    if applies["days sales outstanding"]:
+        reads["outstanding"] = partial(days_sales_outstanding, spec=spec)
+    if applies["open backorders"]:
+        reads["backorders"] = partial(open_backorders, as_of=as_of, by=by)
+    read = _read_all(source, reads)
+    outcomes = [o for name, part in read.items() if name.startswith("outcomes") for o in part]
+    if not applies["fill rates, stockout value, backorder rate"]:
+        fills: list[EntryFill] = []
+    else:
+        fills = fills_of(outcomes) if per_order else read["fills"]
+    deliveries = deliveries_of(outcomes) if applies["on time, in full, OTIF, perfect order"] else []
+    rows = _rows(fills, deliveries, read.get("stages", []), read.get("outstanding", []))
     missing = [name for name, ok in applies.items() if not ok]
-    return ServiceScorecard(spec, as_of, _rows(fills, deliveries, stages, outstanding), backorders, missing)
+    return ServiceScorecard(spec, as_of, rows, read.get("backorders", []), missing)
+
+
+Read = Callable[[Connection], Any]
+READERS = 2
+"""Reads side by side when the scorecard is given an engine: SQLite and PostgreSQL each run a
+statement on one core."""
+
+
+def _spans(source: Connection | Engine) -> list[OrderSpan | None]:
+    if isinstance(source, Connection):
+        return [None]
+    with source.connect() as conn:
+        return list(order_spans(conn, READERS))
+
+
+def _read_all(source: Connection | Engine, reads: dict[str, Read]) -> dict[str, Any]:
+    """Each read's result by name: in the connection's transaction, or each on its own connection."""
+    if isinstance(source, Connection):
+        with _sort_memory(source):
+            return {name: read(source) for name, read in reads.items()}
+
+    def run(read: Read) -> Any:
+        with source.connect() as conn, _sort_memory(conn):
+            return read(conn)
+
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="scorecard") as pool:
+        futures = {name: pool.submit(run, read) for name, read in reads.items()}
+        return {name: future.result() for name, future in futures.items()}

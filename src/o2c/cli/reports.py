@@ -124,8 +124,7 @@ def report_service(
 ) -> None:
     """Fill rates, OTIF, perfect order, cycle times, order-to-cash and DSO by period (and --by)."""
     spec = _slice(period, by, first, last)
-    with state_of(ctx).engine().connect() as conn:
-        card = service_scorecard(conn, spec, _as_of(as_of), on_time)
+    card = service_scorecard(state_of(ctx).engine(), spec, _as_of(as_of), on_time)
     body = card.as_json()
     _emit(fmt, body, body["rows"], lambda: _service_table(card.rows, by, card.not_available))
 
