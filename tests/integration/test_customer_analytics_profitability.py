@@ -199,3 +199,14 @@ def test_the_customer_report_values_customers_from_their_invoice_history(engine:
         assert (line.clv > 0) == (line.customer.profit.net_profit > 0)
     assert lines["K0"].p_alive == 1.0  # no repeat purchase: BG/NBD cannot have seen a dropout
     assert lines["K5"].expected_purchases > lines["K1"].expected_purchases  # the frequent buyer buys more
+    # From the engine, the facts of each table and the lifetime values are read side by side on
+    # connections of their own: the same report.
+    side_by_side = customer_report(engine, MARCH)
+    assert side_by_side == report
+
+
+def test_profitability_read_side_by_side_from_an_engine_is_the_same(engine: Engine, world: World) -> None:
+    with engine.connect() as conn:
+        one_pass = customer_profitability(conn, MARCH)
+    assert one_pass  # three customers, as above
+    assert customer_profitability(engine, MARCH) == one_pass

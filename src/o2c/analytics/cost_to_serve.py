@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +49,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from o2c.analytics.periods import Window
+from o2c.analytics.reads import Source, read_all
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.money import COST_SCALE, MONEY_SCALE, from_minor, parse_decimal
 from o2c.store.after_sale_tables import credit_memos, return_lines, returns, service_cases
@@ -210,13 +212,14 @@ def _fact_queries(window: Window) -> list[Select[Any]]:
     ]
 
 
-def customer_facts(conn: Connection, window: Window) -> dict[int, CustomerFacts]:
-    """Activity counts and amounts per customer id for the period: one grouped query per table."""
+def customer_facts(source: Source, window: Window) -> dict[int, CustomerFacts]:
+    """Activity counts and amounts per customer id for the period: one grouped query per table,
+    side by side when given an engine (:mod:`o2c.analytics.reads`)."""
+    queries = _fact_queries(window)
+    read = read_all(source, {str(n): partial(_grouped, query=q) for n, q in enumerate(queries)})
     facts: dict[int, CustomerFacts] = defaultdict(CustomerFacts)
-    for query in _fact_queries(window):
-        result = conn.execute(query)
-        names = list(result.keys())[1:]
-        for row in result:
+    for names, rows in read.values():
+        for row in rows:
             customer = facts[int(row[0])]
             for name, value in zip(names, row[1:], strict=True):
                 if name in AMOUNT_SCALES:
@@ -224,3 +227,10 @@ def customer_facts(conn: Connection, window: Window) -> dict[int, CustomerFacts]
                 else:
                     customer.counts[name] = int(value or 0)
     return dict(facts)
+
+
+def _grouped(conn: Connection, query: Any) -> tuple[list[str], list[Any]]:
+    """A fact query's column names (after the customer id) and its rows."""
+    result = conn.execute(query)
+    names: list[str] = list(result.keys())[1:]
+    return names, list(result.all())

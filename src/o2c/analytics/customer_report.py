@@ -15,9 +15,11 @@ reason in ``clv_note``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 from sqlalchemy import BigInteger, Connection, func, select, type_coerce
@@ -32,6 +34,7 @@ from o2c.analytics.profitability import (
     customer_profitability,
     segment_profitability,
 )
+from o2c.analytics.reads import Source, connected
 from o2c.analytics.segmentation import ACTIONS, Zone, ZoneSplit, pareto, zone_of, zone_split
 from o2c.domain.errors import O2CError, ValidationFailed
 from o2c.domain.money import MONEY_SCALE
@@ -86,6 +89,26 @@ def _invoice_log(conn: Connection, window: Window) -> TransactionLog:
     )
 
 
+def _values(
+    source: Source, window: Window, horizon: float, rate: float
+) -> tuple[dict[str, tuple[float, float, float]], str | None]:
+    """``(P(alive), expected purchases, CLV revenue)`` by customer code, or why there are none."""
+    values: dict[str, tuple[float, float, float]] = {}
+    try:
+        with connected(source) as conn:
+            valuation = _valuation(conn, window, horizon, rate)
+    except O2CError as error:
+        return values, f"no lifetime value: {error}"
+    if valuation.clv is not None:
+        for i, code in enumerate(valuation.summary.customers):
+            values[str(code)] = (
+                float(valuation.p_alive[i]),
+                float(valuation.expected_purchases[i]),
+                float(valuation.clv[i]),
+            )
+    return values, None
+
+
 def _valuation(conn: Connection, window: Window, horizon: float, rate: float) -> CustomerValuation:
     if window.end is None:
         raise ValidationFailed("lifetime value needs a period with an end (--to)", field="to")
@@ -100,7 +123,7 @@ def _valuation(conn: Connection, window: Window, horizon: float, rate: float) ->
 
 
 def customer_report(
-    conn: Connection,
+    source: Source,
     window: Window,
     *,
     rates: dict[str, Decimal] | None = None,
@@ -115,6 +138,9 @@ def customer_report(
 
     Parameters
     ----------
+    source : Connection or Engine
+        Nothing is written. Given an engine, the lifetime values are read and fitted while the
+        profitability facts are read side by side (:mod:`o2c.analytics.reads`).
     window : Window
         The period ``[start, end)``.
     rates : dict, optional
@@ -126,8 +152,17 @@ def customer_report(
     clv_horizon_weeks, annual_discount_rate : float
         Horizon and discount rate of the lifetime value.
     """
-    in_force = activity_rates_in_force(conn, rates)
-    rows = customer_profitability(conn, window, rates=rates)
+    with connected(source) as conn:
+        in_force = activity_rates_in_force(conn, rates)
+    value = partial(_values, window=window, horizon=clv_horizon_weeks, rate=annual_discount_rate)
+    if isinstance(source, Connection):
+        rows = customer_profitability(source, window, rates=rates)
+        values, note = value(source)
+    else:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-clv") as pool:
+            valued = pool.submit(lambda: value(source))
+            rows = customer_profitability(source, window, rates=rates)
+            values, note = valued.result()
     split = zone_split(
         [r.profit.net_sales for r in rows],
         [r.profit.cost_to_serve for r in rows],
@@ -136,19 +171,6 @@ def customer_report(
     )
     curve = pareto({r.code: r.profit.net_profit for r in rows})
     ranks = {r.key: (i + 1, r) for i, r in enumerate(curve.ranks)}
-    values: dict[str, tuple[float, float, float]] = {}
-    note = None
-    try:
-        valuation = _valuation(conn, window, clv_horizon_weeks, annual_discount_rate)
-        if valuation.clv is not None:
-            for i, code in enumerate(valuation.summary.customers):
-                values[str(code)] = (
-                    float(valuation.p_alive[i]),
-                    float(valuation.expected_purchases[i]),
-                    float(valuation.clv[i]),
-                )
-    except O2CError as error:
-        note = f"no lifetime value: {error}"
     lines = []
     for row in rows:
         rank, point = ranks[row.code]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from o2c.analytics.cost_to_serve import (
     COST_TO_SERVE_ACTIVITIES,
@@ -32,6 +32,7 @@ from o2c.analytics.cost_to_serve import (
     customer_facts,
 )
 from o2c.analytics.periods import Window
+from o2c.analytics.reads import Source, connected
 from o2c.store.tables import customers
 
 
@@ -109,14 +110,15 @@ def _profitability(facts: CustomerFacts, rates: dict[str, Decimal]) -> Profitabi
 
 
 def customer_profitability(
-    conn: Connection, window: Window, *, rates: dict[str, Decimal] | None = None
+    source: Source, window: Window, *, rates: dict[str, Decimal] | None = None
 ) -> list[CustomerProfit]:
     """Profitability of every customer active in ``window``, in customer code order.
 
     Parameters
     ----------
-    conn : Connection
-        Any connection; nothing is written.
+    source : Connection or Engine
+        Nothing is written; given an engine, the facts of each table are read side by side
+        (:mod:`o2c.analytics.reads`).
     window : Window
         The period ``[start, end)``; each fact is placed by its own date (orders by receipt,
         shipments by shipping or delivery, invoices and credit memos by issue, returns by
@@ -125,13 +127,14 @@ def customer_profitability(
         Activity rates for this report only, over those stored in ``activity_rates`` and the
         defaults (:data:`o2c.analytics.cost_to_serve.DEFAULT_RATES`).
     """
-    in_force = activity_rates_in_force(conn, rates)
-    facts = customer_facts(conn, window)
+    facts = customer_facts(source, window)
     if not facts:
         return []
     c = customers.c
-    # Customers are few beside their orders: read them all rather than bind thousands of ids.
-    master = conn.execute(select(c.id, c.code, c.name, c.segment, c.tier).order_by(c.code))
+    with connected(source) as conn:
+        in_force = activity_rates_in_force(conn, rates)
+        # Customers are few beside their orders: read them all rather than bind thousands of ids.
+        master = conn.execute(select(c.id, c.code, c.name, c.segment, c.tier).order_by(c.code)).all()
     return [
         CustomerProfit(m.code, m.name, m.segment, m.tier, _profitability(facts[m.id], in_force))
         for m in master

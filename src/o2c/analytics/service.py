@@ -14,15 +14,14 @@ that places it in a period.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from o2c.analytics import cycle_time, delivery, fill, receivables
 from o2c.analytics.backorders import DIMENSIONS as BACKORDER_DIMENSIONS
@@ -33,6 +32,7 @@ from o2c.analytics.dimensions import ORDER_DIMENSIONS
 from o2c.analytics.figures import Distribution, Ratio, Slice
 from o2c.analytics.fill import EntryFill, entry_fill, fills_of
 from o2c.analytics.outcomes import OrderSpan, order_outcomes, order_spans
+from o2c.analytics.reads import READERS, Read, Source, read_all
 from o2c.analytics.receivables import SalesOutstanding, days_sales_outstanding
 
 __all__ = [
@@ -206,7 +206,7 @@ def _sort_memory(conn: Connection) -> Iterator[None]:
 
 
 def service_scorecard(
-    source: Connection | Engine,
+    source: Source,
     spec: Slice,
     as_of: datetime,
     basis: OnTimeBasis = OnTimeBasis.PROMISED,
@@ -217,11 +217,8 @@ def service_scorecard(
     ----------
     source : Connection or Engine
         Nothing is written. Given a connection, the metric families are read one after another in
-        its transaction. Given an engine, they are read side by side, each on a connection of its own
-        (the order outcomes in :data:`READERS` spans of order ids), so the scorecard takes what its
-        longest read takes rather than the sum of all of them; each read then sees the database as its
-        own connection finds it, so a fact committed while the scorecard runs may count in one family
-        and not yet in another.
+        its transaction; given an engine, side by side (:mod:`o2c.analytics.reads`), the order
+        outcomes in as many spans of order ids as there are readers.
     spec : Slice
         Period buckets, breakdown and window. Each metric is placed in a period by its own stamp
         (fill rates by ``received_at``, OTIF by ``delivered_at``, …: see ``docs/metrics.md``).
@@ -254,7 +251,7 @@ def service_scorecard(
         reads["outstanding"] = partial(days_sales_outstanding, spec=spec)
     if applies["open backorders"]:
         reads["backorders"] = partial(open_backorders, as_of=as_of, by=by)
-    read = _read_all(source, reads)
+    read = read_all(source, reads, around=_sort_memory)
     outcomes = [o for name, part in read.items() if name.startswith("outcomes") for o in part]
     if not applies["fill rates, stockout value, backorder rate"]:
         fills: list[EntryFill] = []
@@ -266,29 +263,8 @@ def service_scorecard(
     return ServiceScorecard(spec, as_of, rows, read.get("backorders", []), missing)
 
 
-Read = Callable[[Connection], Any]
-READERS = 2
-"""Reads side by side when the scorecard is given an engine: SQLite and PostgreSQL each run a
-statement on one core."""
-
-
-def _spans(source: Connection | Engine) -> list[OrderSpan | None]:
+def _spans(source: Source) -> list[OrderSpan | None]:
     if isinstance(source, Connection):
         return [None]
     with source.connect() as conn:
         return list(order_spans(conn, READERS))
-
-
-def _read_all(source: Connection | Engine, reads: dict[str, Read]) -> dict[str, Any]:
-    """Each read's result by name: in the connection's transaction, or each on its own connection."""
-    if isinstance(source, Connection):
-        with _sort_memory(source):
-            return {name: read(source) for name, read in reads.items()}
-
-    def run(read: Read) -> Any:
-        with source.connect() as conn, _sort_memory(conn):
-            return read(conn)
-
-    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="scorecard") as pool:
-        futures = {name: pool.submit(run, read) for name, read in reads.items()}
-        return {name: future.result() for name, future in futures.items()}

@@ -137,18 +137,17 @@ def report_customers(
 ) -> None:
     """Profitability, cost-to-serve, zone, Pareto rank and CLV per customer; totals per segment."""
     window = window_of(first, last)
-    with state_of(ctx).engine().connect() as conn:
-        report = customer_report(
-            conn,
-            window,
-            rates=dict(parse_rate(r) for r in rate or []),
-            sales_threshold=decimal_option(sales_threshold, "--sales-threshold") if sales_threshold else None,
-            cost_threshold=decimal_option(cost_threshold, "--cost-threshold") if cost_threshold else None,
-            zone=zone,
-            segment=segment,
-            clv_horizon_weeks=clv_weeks,
-            annual_discount_rate=discount_rate,
-        )
+    report = customer_report(
+        state_of(ctx).engine(),
+        window,
+        rates=dict(parse_rate(r) for r in rate or []),
+        sales_threshold=decimal_option(sales_threshold, "--sales-threshold") if sales_threshold else None,
+        cost_threshold=decimal_option(cost_threshold, "--cost-threshold") if cost_threshold else None,
+        zone=zone,
+        segment=segment,
+        clv_horizon_weeks=clv_weeks,
+        annual_discount_rate=discount_rate,
+    )
     if fmt is Format.JSON:
         print_json(_report_json(report))
     else:
