@@ -94,7 +94,7 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     Parameters
     ----------
     uow : UnitOfWork
-        Unit of work; read only (a promise reserves nothing until an order is entered).
+        Its engine and clock: a promise reads outside a transaction and reserves nothing.
     request : PromiseRequest
         SKU, quantity, customer and ship-to (its region picks the lanes), requested date, service.
 
@@ -116,8 +116,11 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     NotFound
         For an unknown SKU.
     """
-    with uow:
-        repo = SupplyPlanRepository(uow.connection)
+    # Read outside a transaction: supply and demand come in one statement (one snapshot), the master
+    # data around it changes rarely, and there is no BEGIN and ROLLBACK to wait for (nor, on SQLite,
+    # a write lock to queue behind order entry for).
+    with uow.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        repo = SupplyPlanRepository(conn)
         ship_to, region, product_id = _destination(repo, request)
         sources = {s.id: s for s in repo.locations(region, request.service)}
         start = uow.clock.now().date()
@@ -204,6 +207,8 @@ def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[s
 
 
 def _known_service(repo: SupplyPlanRepository, service: str) -> None:
+    if service == DEFAULT_SERVICE:  # always offered: no read on the way of most promises
+        return
     known = repo.services()
     if service not in known:
         raise ValidationFailed(
