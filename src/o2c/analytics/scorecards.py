@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select, type_coerce
 
 from o2c.analytics.figures import Distribution, Ratio, Slice, ratio, run_distributions
-from o2c.analytics.periods import bucket_key, period_label, seconds_between, utc_date
+from o2c.analytics.periods import bucket_key, grouped, period_label, seconds_between, utc_date
 from o2c.domain.money import COST_SCALE, MONEY_SCALE
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, receipt_lines, receipts
 from o2c.store.tables import carriers, orders, products, shipment_lines, shipments, suppliers
@@ -103,7 +103,7 @@ def supplier_scorecard(conn: Connection, spec: Slice) -> list[SupplierScore]:
         )
         .select_from(source)
         .where(*where)
-        .group_by(period, suppliers.c.code)
+        .group_by(*grouped(period, suppliers.c.code))
     )
     lead = (
         select(
@@ -148,7 +148,7 @@ def _quantity_accuracy(conn: Connection, spec: Slice) -> dict[tuple[str, str], R
             )
         )
         .where(po.status == "closed", *spec.window.contains(po.closed_at))
-        .group_by(period, suppliers.c.code)
+        .group_by(*grouped(period, suppliers.c.code))
     )
     return {
         (period_label(x.period), x.member): ratio(int(x.exact), int(x.lines)) for x in conn.execute(statement)
@@ -192,8 +192,8 @@ def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
         )
         .select_from(source)
         .where(*where)
-        .group_by(period, carriers.c.code)
-        .order_by(period, carriers.c.code)
+        .group_by(*grouped(period, carriers.c.code))
+        .order_by(*grouped(period, carriers.c.code))
     )
     transit = (
         select(
