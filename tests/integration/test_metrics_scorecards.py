@@ -148,7 +148,7 @@ def test_carrier_scorecard(engine: Engine) -> None:
     assert ups_row.damage_rate == Ratio(1, 15)
     assert ups_row.cost_per_shipment == Ratio(Decimal("30.00"), 2)
     assert ups_row.cost_per_kg == Ratio(Decimal("30.00"), Decimal(5))
-    assert ups_row.freight_billing_accuracy is None  # no carrier freight bills recorded
+    assert ups_row.freight_billing_accuracy == Ratio(0, 0)  # no freight bills: value None
     assert dhl_row.on_time_delivery == Ratio(1, 1)
     assert dhl_row.cost_per_kg is None
     assert dhl_row.transit_time == Distribution(1, 24.0, 24.0, 24.0, None)

@@ -28,6 +28,7 @@ from o2c.cli.clv import clv_app
 from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
 from o2c.cli.customer_config import rates_app, sla_app
 from o2c.cli.customers_report import customer_report_app
+from o2c.cli.freight import register_freight_commands
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
 from o2c.cli.reports import register_service_reports
@@ -47,6 +48,7 @@ app = typer.Typer(
 app.add_typer(order_app, name="order")
 app.add_typer(quote_app, name="quote")
 app.add_typer(shipment_app, name="shipment")
+register_freight_commands(shipment_app)  # o2c shipment freight-bill
 app.add_typer(payment_app, name="payment")
 app.add_typer(receivables_app, name="receivables")
 app.add_typer(backorders_app, name="backorders")

@@ -209,14 +209,22 @@ def report_carriers(
     last: ToOption = None,
     fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
-    """Carrier scorecard: on-time delivery, transit time, damage rate, freight cost."""
+    """Carrier scorecard: on-time delivery, transit time, damage rate, freight billing accuracy, cost."""
     with state_of(ctx).engine().connect() as conn:
         scores = carrier_scorecard(conn, _slice(period, None, first, last))
     rows = as_json(scores)
 
     def table() -> Table:
         t = Table(
-            "period", "carrier", "on time", "transit h", "transit sd", "damaged", "per shipment", "per kg"
+            "period",
+            "carrier",
+            "on time",
+            "transit h",
+            "transit sd",
+            "damaged",
+            "bills exact",
+            "per shipment",
+            "per kg",
         )
         for s in scores:
             t.add_row(
@@ -226,6 +234,7 @@ def report_carriers(
                 _hours(s.transit_time),
                 _hours(s.transit_time, "std_dev"),
                 _pct(s.damage_rate),
+                _pct(s.freight_billing_accuracy),
                 _number(s.cost_per_shipment.value, 2),
                 _number(s.cost_per_kg.value if s.cost_per_kg else None, 2),
             )
