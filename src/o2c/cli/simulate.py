@@ -37,6 +37,15 @@ def simulate_command(
     orders_per_week: Annotated[
         float, typer.Option("--orders-per-week", min=0.01, max=50, help="Mean orders per customer a week.")
     ] = SimulationConfig.orders_per_customer_week,
+    freight_error_rate: Annotated[
+        float,
+        typer.Option(
+            "--freight-error-rate",
+            min=0,
+            max=1,
+            help="Share of carrier freight bills above the rated freight.",
+        ),
+    ] = SimulationConfig.freight_billing_error_rate,
     bulk: Annotated[
         bool, typer.Option("--bulk", help="Write a year of facts set-based (benchmark scale), no services.")
     ] = False,
@@ -53,7 +62,12 @@ def simulate_command(
     if bulk:
         _bulk(state.engine(), bulk_orders, seed, fmt)
         return
-    config = SimulationConfig(days=days, customers=customers, orders_per_customer_week=orders_per_week)
+    config = SimulationConfig(
+        days=days,
+        customers=customers,
+        orders_per_customer_week=orders_per_week,
+        freight_billing_error_rate=freight_error_rate,
+    )
     started = time.perf_counter()
     with _progress(days, fmt) as advance:
         result = simulate(state.engine(), config, seed, advance)
