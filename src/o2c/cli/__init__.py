@@ -25,7 +25,7 @@ from o2c.cli.after_sale import case_app, credit_app, nps_app, return_app
 from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
 from o2c.cli.clv import clv_app
-from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
+from o2c.cli.common import ActorOption, DatabaseOption, State, out, print_next_steps, readable, state_of
 from o2c.cli.customer_config import rates_app, sla_app
 from o2c.cli.customers_report import customer_report_app
 from o2c.cli.freight import register_freight_commands
@@ -99,7 +99,8 @@ def demo(ctx: typer.Context) -> None:
 
     state = state_of(ctx)
     upgrade(state.engine(migrated=False))
-    run_walkthrough(state.engine(), out)
+    print_next_steps(state.url, run_walkthrough(state.engine(), out))
+    out.print("Or import your own data: [cyan]o2c import customers FILE.csv[/cyan] (see README).")
 
 
 def _pydantic_message(error: pydantic.ValidationError) -> str:

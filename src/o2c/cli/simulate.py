@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from o2c.analytics.dimensions import Dimension
 from o2c.analytics.figures import Slice
 from o2c.analytics.fill import entry_fill
-from o2c.cli.common import Format, FormatOption, out, print_json, state_of
+from o2c.cli.common import Format, FormatOption, out, print_json, print_next_steps, state_of
 from o2c.sim.config import SimulationConfig
 from o2c.sim.operations import SimulationResult, simulate
 from o2c.store.migrate import upgrade
@@ -77,13 +78,22 @@ def simulate_command(
         return
     _show(result, elapsed)
     _show_worst_stockouts(state.engine())
-    as_of = f"--as-of {result.last_day}"
-    out.print(
-        f"\n[bold]Try next[/bold]: [cyan]o2c -d {state.url} report service --period month {as_of}[/cyan], "
-        f"[cyan]report service --by segment[/cyan], [cyan]report stockouts --by sku {as_of}[/cyan], "
-        "[cyan]report suppliers[/cyan], [cyan]report carriers[/cyan], [cyan]report customers[/cyan], "
-        "[cyan]backorders list[/cyan], [cyan]receivables aging[/cyan]"
-    )
+    print_next_steps(state.url, next_steps(result.first_day, result.last_day))
+
+
+def next_steps(first: date, last: date) -> list[str]:
+    """What to run next on a simulated database: real commands with valid options."""
+    as_of = f"--as-of {last}"
+    return [
+        f"report service --period month {as_of}",
+        f"report service --period all --by segment {as_of}",
+        f"report stockouts --by sku {as_of}",
+        "report suppliers --period all",
+        "report carriers --period all",
+        f"report customers --from {first} --to {last}",
+        "backorders",
+        f"receivables aging {as_of}",
+    ]
 
 
 @contextmanager
