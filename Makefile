@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= demo.db
+DEMO_FROM := 2026-01-05# the first of the 180 simulated days
 DEMO_AS_OF := 2026-07-03# the last of the 180 simulated days from 2026-01-05
+O2C_DEMO = $(BIN)/o2c -d sqlite:///$(DEMO_DB)
 
 .PHONY: demo test lint bench clean
 
@@ -19,8 +21,13 @@ demo: $(STAMP)
 	$(BIN)/o2c --database sqlite:///$(DEMO_DB) simulate --days 180 --customers 300 --seed 1
 	$(BIN)/o2c --database sqlite:///$(DEMO_DB) report service --period month --as-of $(DEMO_AS_OF)
 	$(BIN)/o2c --database sqlite:///$(DEMO_DB) report service --period all --by segment --as-of $(DEMO_AS_OF)
-	@echo "Try next: $(BIN)/o2c -d sqlite:///$(DEMO_DB) report stockouts --by sku --as-of $(DEMO_AS_OF)"
-	@echo "  ... report suppliers | report carriers | report customers | order show SO-00000001 | backorders list"
+	@echo "Try next (tests/e2e/test_hints.py runs each of these):"
+	@echo "  $(O2C_DEMO) report stockouts --by sku --as-of $(DEMO_AS_OF)"
+	@echo "  $(O2C_DEMO) report suppliers --period all"
+	@echo "  $(O2C_DEMO) report carriers --period all"
+	@echo "  $(O2C_DEMO) report customers --from $(DEMO_FROM) --to $(DEMO_AS_OF)"
+	@echo "  $(O2C_DEMO) order show SO-00000001"
+	@echo "  $(O2C_DEMO) backorders"
 
 test: $(STAMP)
 	$(BIN)/pytest -q

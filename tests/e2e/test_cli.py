@@ -165,6 +165,35 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_each_line(loaded: Path, t
     assert "NEW1" not in ok(loaded, "import", "locations", str(SAMPLE / "locations.csv"))
 
 
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        (
+            "customers",
+            "code,name,segment,channel,backorder_policy\nNEW-C,New,retail,fax,allow_partial\n",
+            "line 2: column channel: 'fax' is not one of web, edi, phone, sales_rep, marketplace",
+        ),
+        (
+            "products",
+            "sku,name,list_price,standard_cost\nNEW-P,New,1.00,0.5\nNEW-Q,Other,ten,0.5\n",
+            "line 3: column list_price: 'ten' is not a number",
+        ),
+        (
+            "stock",
+            "sku,location,on_hand\nNO-SUCH-SKU,DC-EAST,5\n",
+            "line 2: column sku: unknown SKU NO-SUCH-SKU",
+        ),
+    ],
+)
+def test_a_bad_cell_of_an_import_is_named_by_line_and_column(
+    loaded: Path, tmp_path: Path, kind: str, text: str, message: str
+) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text, encoding="utf-8")
+    error = one_line_error(o2c(loaded, "import", kind, str(path)))
+    assert error == f"o2c: error: {path}: 1 bad row(s), nothing imported: {message}"
+
+
 def test_a_database_that_was_never_initialised_says_to_run_init(tmp_path: Path) -> None:
     message = one_line_error(o2c(tmp_path / "empty.db", "order", "show", "SO-1"))
     assert "o2c init" in message

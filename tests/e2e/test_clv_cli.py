@@ -78,3 +78,118 @@ def test_clv_fit_with_a_missing_column_is_one_line_and_status_2() -> None:
     result = o2c(*CDNOW_ARGS, "--holdout-end", "1997-09-01")
     assert result.returncode == 2
     assert "--holdout-end must be after --calibration-end" in result.stderr
+
+
+# A small log for the refusals: six customers, four of them with repeat purchases.
+GOOD = """customer,when,amount
+A,2026-01-05,10.00
+A,2026-02-09,12.50
+B,2026-01-12,8.00
+B,2026-03-02,9.00
+B,2026-03-16,7.00
+C,2026-01-19,20.00
+D,2026-02-02,5.00
+D,2026-02-23,6.00
+E,2026-02-16,30.00
+F,2026-03-09,4.00
+F,2026-03-23,4.50
+"""
+
+
+def fit(path: Path, *extra: str, amount: bool = True) -> subprocess.CompletedProcess[str]:
+    columns = ["--customer-col", "customer", "--date-col", "when"]
+    if amount:
+        columns += ["--amount-col", "amount"]
+    return o2c("clv", "fit", "--transactions", str(path), *columns, "--calibration-end", "2026-03-31", *extra)
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "╭" not in result.stderr
+    return lines[0]
+
+
+def test_the_small_log_itself_fits(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = fit(path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["customers"] == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "message"),
+    [
+        ("", [], "{path}: the file is empty (expected a header row)"),
+        ("customer,when,amount\n", [], "{path}: no transactions (only a header row)"),
+        (
+            GOOD.replace("amount", "value", 1),
+            [],
+            "{path}: no column 'amount' (columns: customer, when, value)",
+        ),
+        (
+            GOOD.replace("B,2026-03-02", "B,2026-02-30"),
+            [],
+            "{path}: line 5, column 'when': date '2026-02-30' does not match ISO 8601 (YYYY-MM-DD)",
+        ),
+        (
+            GOOD,
+            ["--date-format", "%d/%m/%Y"],
+            "{path}: line 2, column 'when': date '2026-01-05' does not match --date-format %d/%m/%Y",
+        ),
+        (
+            GOOD.replace("7.00", "seven"),
+            [],
+            "{path}: line 6, column 'amount': amount 'seven' is not a number",
+        ),
+        (GOOD.replace("5.00", "-5.00"), [], "{path}: line 8, column 'amount': amount '-5.00' is negative"),
+        (GOOD.replace("C,2026-01-19,20.00", "C,,20.00"), [], "{path}: line 7, column 'when': no value"),
+        (
+            GOOD.replace("E,2026-02-16,30.00", "E,2026-02-16"),
+            [],
+            "{path}: line 10, column 'amount': no value",
+        ),
+        (
+            GOOD,
+            ["--calibration-end", "2025-12-31"],
+            "--calibration-end 2025-12-31 is before every transaction (the first is on 2026-01-05)",
+        ),
+        (
+            GOOD,
+            ["--calibration-end", "2026-13-01"],
+            "--calibration-end '2026-13-01' is not a date (YYYY-MM-DD)",
+        ),
+        (GOOD, ["--holdout-end", "2026-03-31"], "--holdout-end must be after --calibration-end"),
+        (
+            "customer,when,amount\nA,2026-01-05,1\nB,2026-01-06,1\nC,2026-01-07,1\nD,2026-01-08,1\n",
+            [],
+            "BG/NBD: no customer made a repeat purchase; the purchase rate cannot be estimated",
+        ),
+        (
+            "customer,when,amount\nA,2026-01-05,1\nA,2026-01-09,1\nB,2026-01-06,1\nC,2026-01-07,1\n",
+            [],
+            "BG/NBD: 3 customer(s) are too few to fit four parameters (at least 4)",
+        ),
+        (GOOD, ["--max-iterations", "1"], "BG/NBD: the fit did not converge after 1 iterations"),
+    ],
+)
+def test_a_bad_transaction_log_or_option_is_one_line_naming_the_problem(
+    tmp_path: Path, text: str, extra: list[str], message: str
+) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    line = refused(fit(path, *extra))
+    assert line.startswith("o2c: error: " + message.format(path=path)), line
+
+
+def test_an_unknown_column_without_amounts_is_named_too(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = o2c(
+        "clv", "fit", "--transactions", str(path), "--customer-col", "client", "--date-col", "when",
+        "--calibration-end", "2026-03-31",
+    )  # fmt: skip
+    assert refused(result) == f"o2c: error: {path}: no column 'client' (columns: customer, when, amount)"
+    assert refused(fit(tmp_path / "missing.csv")) == f"o2c: error: {tmp_path / 'missing.csv'}: no such file"

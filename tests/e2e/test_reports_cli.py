@@ -122,6 +122,12 @@ def test_carrier_and_supplier_reports(db: Path) -> None:
         (c["carrier"], c["on_time_delivery"]["numerator"], c["cost_per_shipment"]["value"]) for c in carriers
     ] == [("UPS", 2, 10.0)]
     assert json.loads(ok(db, "report", "suppliers", "-f", "json")) == {"rows": []}
+    only = json.loads(ok(db, "report", "carriers", "--carrier", "UPS", "--period", "all", "-f", "json"))[
+        "rows"
+    ]
+    assert [(c["period"], c["carrier"], c["on_time_delivery"]["numerator"]) for c in only] == [
+        ("all", "UPS", 2)
+    ]
 
 
 def test_stockouts_report_runs_on_a_bounded_window(db: Path) -> None:
@@ -152,6 +158,19 @@ def test_stockouts_report_runs_on_a_bounded_window(db: Path) -> None:
         (("report", "service", "--from", "2026-13-01"), "not a date"),
         (("report", "service", "--from", "2026-03-31", "--to", "2026-03-01"), "before"),
         (("report", "stockouts", "--by", "segment"), "cannot be broken down by segment"),
+        (
+            ("report", "carriers", "--carrier", "UPX"),
+            "o2c: error: no carrier 'UPX' in the database (carriers: UPS)",
+        ),
+        (("report", "suppliers", "--supplier", "S9"), "o2c: error: no supplier 'S9' in the database"),
+        (
+            ("report", "customers", "--segment", "retial"),
+            "no segment 'retial' in the database (segments: retail)",
+        ),
+        (
+            ("report", "service-economics", "--from", "2026-03-01", "--to", "2026-03-31", "--sku", "P9"),
+            "o2c: error: no SKU 'P9' in the database",
+        ),
     ],
 )
 def test_bad_report_options_are_one_line_on_stderr(db: Path, args: tuple[str, ...], message: str) -> None:

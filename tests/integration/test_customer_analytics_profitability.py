@@ -167,8 +167,9 @@ def test_the_customer_report_filters_after_zoning_and_explains_a_missing_clv(
     assert danger.lines[0].action.startswith("influence")
     assert {line.customer.code: line.pareto_rank for line in everyone.lines} == {"C": 1, "B": 2, "A": 3}
     assert everyone.segments["wholesale"].net_profit == Decimal(-66)  # not filtered
-    # Only B bought twice: Gamma-Gamma needs at least two repeat buyers.
-    assert everyone.clv_note is not None and "Gamma-Gamma" in everyone.clv_note
+    # Three customers are too few for BG/NBD's four parameters (and only B bought twice, while
+    # Gamma-Gamma needs at least two repeat buyers): the report says why there is no CLV.
+    assert everyone.clv_note is not None and "BG/NBD: 3 customer(s) are too few" in everyone.clv_note
     assert all(line.clv is None for line in everyone.lines)
 
 

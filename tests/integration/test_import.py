@@ -101,7 +101,7 @@ def test_tax_rates_and_segment_discounts_are_stored_as_exact_fractions(
 def test_a_rate_given_as_a_percentage_is_refused_with_a_hint(uow: UnitOfWork, engine: Engine) -> None:
     problems = rejected(uow, K.TAX_RATES, "region,rate\neast,8.25\nwest,0.0825\n")
 
-    assert problems == [(2, "rate '8.25' is above 1: give rates as fractions (8.25% is 0.0825)")]
+    assert problems == [(2, "column rate: '8.25' is above 1: give rates as fractions (8.25% is 0.0825)")]
     assert count(engine, tax_rates) == 0
 
 
@@ -195,7 +195,7 @@ def test_a_customer_with_an_unknown_price_list_is_refused(uow: UnitOfWork, engin
         "code,name,segment,channel,backorder_policy,price_list\nACME,Acme,retail,web,allow_partial,GOLD\n",
     )
 
-    assert problems == [(2, "unknown price list GOLD")]
+    assert problems == [(2, "column price_list: unknown price list GOLD")]
 
 
 PRODUCTS = """
@@ -277,13 +277,14 @@ def test_a_file_with_several_bad_rows_reports_every_one_and_imports_nothing(
     )
 
     assert [line for line, _ in problems] == [3, 4, 5, 6, 7]
-    assert problems[0] == (3, "list_price '10.005' has more than 2 decimal places")
+    assert problems[0] == (3, "column list_price: '10.005' has more than 2 decimal places")
     assert problems[1] == (
         4,
-        "name is required; list_price '-1' is negative; standard_cost 'abc' is not a number; "
-        "active 'maybe' is not one of true/false/yes/no/1/0",
+        "column name: no value, but it is required; column list_price: '-1' is negative; "
+        "column standard_cost: 'abc' is not a number; "
+        "column active: 'maybe' is not one of true/false/yes/no/1/0",
     )
-    assert problems[2] == (5, "unknown alternate SKU(s): NOPE")
+    assert problems[2] == (5, "column alternates: unknown SKU(s) NOPE")
     assert problems[3] == (6, "product NEW-1 is already on line 2")
     assert problems[4] == (7, "9 values, but the header has 8 columns")
     assert (count(engine, products), count(engine, product_alternates)) == before
@@ -335,7 +336,7 @@ def test_a_count_below_the_allocated_quantity_is_refused(uow: UnitOfWork, engine
     assert problems == [
         (
             2,
-            "on_hand 11 is below the 12 already allocated to orders at DC1:"
+            "column on_hand: 11 is below the 12 already allocated to orders at DC1:"
             " ship, cancel or move those allocations first",
         )
     ]
@@ -355,9 +356,9 @@ def test_stock_of_an_unknown_sku_or_location_imports_no_row_at_all(uow: UnitOfWo
     )
 
     assert problems == [
-        (3, "unknown SKU NOPE"),
-        (4, "unknown location DC9"),
-        (5, "on_hand '2.5' is not a whole number"),
+        (3, "column sku: unknown SKU NOPE"),
+        (4, "column location: unknown location DC9"),
+        (5, "column on_hand: '2.5' is not a whole number"),
         (6, "stock of WIDGET at DC1 is already on line 2"),
     ]
     assert (count(engine, stock), count(engine, events)) == (0, 0)

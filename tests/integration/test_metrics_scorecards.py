@@ -148,7 +148,31 @@ def test_carrier_scorecard(engine: Engine) -> None:
     assert ups_row.damage_rate == Ratio(1, 15)
     assert ups_row.cost_per_shipment == Ratio(Decimal("30.00"), 2)
     assert ups_row.cost_per_kg == Ratio(Decimal("30.00"), Decimal(5))
-    assert ups_row.freight_billing_accuracy is None  # no carrier freight bills recorded
+    assert ups_row.freight_billing_accuracy == Ratio(0, 0)  # no freight bills: value None
     assert dhl_row.on_time_delivery == Ratio(1, 1)
     assert dhl_row.cost_per_kg is None
     assert dhl_row.transit_time == Distribution(1, 24.0, 24.0, 24.0, None)
+
+
+def test_supplier_scorecard_over_all_time_is_one_row_per_supplier(supplied: Engine) -> None:
+    # --period all: the same March figures, labelled "all" (PostgreSQL refuses a constant in GROUP BY).
+    with supplied.connect() as conn:
+        rows = {(r.period, r.supplier): r for r in supplier_scorecard(conn, Slice(None))}
+    assert sorted(rows) == [("all", "S1"), ("all", "S2")]
+    assert rows["all", "S1"].on_time_receipt == Ratio(2, 3)
+    assert rows["all", "S1"].quantity_accuracy == Ratio(1, 2)
+    assert rows["all", "S2"].lead_time.mean == 360.0
+
+
+def test_carrier_scorecard_over_all_time_is_one_row_per_carrier(engine: Engine) -> None:
+    customer = add_customer(engine, "A")
+    p = add_product(engine, "P1")
+    ups = add_carrier(engine, "UPS")
+    x = add_order(engine, customer, at(1), [Line(p, 15, shipped=15)], promised=date(2026, 3, 10))
+    add_shipment(engine, x, ups, at(8), at(10, 12), freight="20.00", weight_g=4000, lines={1: (10, 1)})
+    add_shipment(engine, x, ups, at(9), at(11), freight="10.00", weight_g=1000, lines={1: (5, 0)})
+    with engine.connect() as conn:
+        rows = carrier_scorecard(conn, Slice(None))
+    assert [(r.period, r.carrier) for r in rows] == [("all", "UPS")]
+    assert rows[0].on_time_delivery == Ratio(1, 2)  # as by month: 10 Mar on time, 11 Mar late
+    assert rows[0].cost_per_shipment == Ratio(Decimal("30.00"), 2)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from o2c.analytics.figures import Slice
+from o2c.analytics.scorecards import carrier_scorecard
 from o2c.domain.errors import ValidationFailed
+from o2c.domain.freight import bill_matches
 from o2c.sim.agenda import instant
 from o2c.sim.config import SimulationConfig
 from o2c.sim.operations import simulate
 from o2c.store.database import create_db_engine
+from o2c.store.freight_tables import carrier_freight_bills
 from o2c.store.schema import metadata
 from o2c.store.supply_tables import purchase_orders, receipt_lines, stockout_episodes
 from o2c.store.tables import customers, events, order_lines, orders, payments, shipments
@@ -33,6 +38,7 @@ FACT_TABLES = (
     "transfers",
     "stockout_episodes",
     "shortfall_outcomes",
+    "carrier_freight_bills",
     "events",
 )
 
@@ -130,3 +136,27 @@ def test_simulating_into_a_database_with_master_data_is_refused(simulated: Engin
         simulate(simulated, SMALL, seed=5)
     with simulated.connect() as conn:
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == before
+
+
+@pytest.mark.parametrize(("rate", "in_error"), [(0.0, False), (1.0, True)])
+def test_carriers_bill_delivered_shipments_with_the_configured_error_rate(
+    sqlite_template: Path, tmp_path: Path, rate: float, in_error: bool
+) -> None:
+    engine = fresh_sqlite(sqlite_template, tmp_path / "bills.db")
+    simulate(engine, replace(SMALL, freight_billing_error_rate=rate), seed=5)
+    b = carrier_freight_bills.c
+    with engine.connect() as conn:
+        bills = conn.execute(select(b.invoiced_amount, b.expected_amount, b.disputed)).all()
+        delivered = conn.execute(
+            select(func.count()).select_from(shipments).where(shipments.c.delivered_at.is_not(None))
+        ).scalar_one()
+        scores = carrier_scorecard(conn, Slice(None))
+    engine.dispose()
+    assert 0 < len(bills) <= delivered  # billed 2-10 days after delivery: the last ones not yet
+    # Rate 0: every bill is the rated freight; rate 1: every bill is 3-15 % above it (none within 0.5 %),
+    # about half of them disputed.
+    assert all(bill_matches(i, e) is not in_error for i, e, _ in bills)
+    assert any(d for *_, d in bills) is in_error
+    accurate = sum(int(s.freight_billing_accuracy.numerator) for s in scores)
+    assert sum(int(s.freight_billing_accuracy.denominator) for s in scores) <= len(bills)
+    assert accurate == (0 if in_error else sum(int(s.freight_billing_accuracy.denominator) for s in scores))

@@ -203,6 +203,14 @@ def test_expected_average_value_shrinks_towards_the_population_mean() -> None:
     assert abs(many - 100.0) < abs(few - 100.0)
 
 
+def test_a_fit_stopped_by_its_iteration_limit_has_not_converged() -> None:
+    frequency, recency, big_t = [2, 1, 0, 0, 3], [30.4, 1.7, 0, 0, 20.0], [38.9, 38.9, 38.9, 38.9, 38.9]
+    with pytest.raises(FitFailed, match="BG/NBD: the fit did not converge after 1 iterations"):
+        fit_bgnbd(frequency, recency, big_t, max_iterations=1)
+    with pytest.raises(FitFailed, match="Gamma-Gamma: the fit did not converge"):
+        fit_gamma_gamma([1, 2, 3, 4, 2], [10.0, 30.0, 20.0, 25.0, 15.0], max_iterations=1)
+
+
 def test_retention_clv_matches_the_hand_computed_sum() -> None:
     # m = 100, r = 0.8, d = 0.1: q = 0.8 / 1.1 = 0.727273; 100 * (q + q^2 + q^3) = 72.727 + 52.893 + 38.467
     assert retention_clv(100, 0.8, 0.1, 3) == pytest.approx(164.087, abs=0.001)
@@ -232,7 +240,9 @@ def test_an_impossible_summary_is_refused_with_the_field(
 
 def test_a_population_without_repeat_purchases_cannot_be_fitted() -> None:
     with pytest.raises(FitFailed, match="no customer made a repeat purchase"):
-        fit_bgnbd([0, 0, 0], [0.0, 0.0, 0.0], [5.0, 6.0, 7.0])
+        fit_bgnbd([0, 0, 0, 0], [0.0, 0.0, 0.0, 0.0], [5.0, 6.0, 7.0, 8.0])
+    with pytest.raises(FitFailed, match=r"3 customer\(s\) are too few to fit four parameters"):
+        fit_bgnbd([1, 0, 2], [1.0, 0.0, 3.0], [5.0, 6.0, 7.0])
     with pytest.raises(ValidationFailed, match="positive"):
         fit_gamma_gamma([1, 2], [10.0, 0.0])
     with pytest.raises(ValidationFailed):

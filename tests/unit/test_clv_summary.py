@@ -72,7 +72,7 @@ def test_a_custom_date_format_is_applied(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "columns", "field"),
     [
-        ("customer,when\nA,2026-13-01\n", {"customer_col": "customer", "date_col": "when"}, "date"),
+        ("customer,when\nA,2026-13-01\n", {"customer_col": "customer", "date_col": "when"}, "date-col"),
         ("customer,when\nA,2026-01-01\n", {"customer_col": "client", "date_col": "when"}, "customer-col"),
         (
             "customer,when,amount\nA,2026-01-01,ten\n",

@@ -33,8 +33,9 @@ def test_a_channel_or_backorder_policy_outside_the_allowed_values_is_named_with_
     assert problems == [
         RowProblem(
             2,
-            "channel 'fax' is not one of web, edi, phone, sales_rep, marketplace; "
-            "backorder_policy 'ship_partial' is not one of allow_partial, ship_complete, cancel_remainder",
+            "column channel: 'fax' is not one of web, edi, phone, sales_rep, marketplace; "
+            "column backorder_policy: 'ship_partial' is not one of allow_partial, ship_complete, "
+            "cancel_remainder",
         )
     ]
 
@@ -53,14 +54,22 @@ def test_a_tier_outside_one_to_nine_and_a_fractional_term_are_refused() -> None:
     )
 
     assert problems == [
-        RowProblem(2, "tier '0' is not between 1 and 9; payment_terms_days '30.5' is not a whole number")
+        RowProblem(
+            2,
+            "column tier: '0' is not between 1 and 9; "
+            "column payment_terms_days: '30.5' is not a whole number",
+        )
     ]
 
 
 def test_a_ship_to_address_without_its_code_is_refused() -> None:
     _, problems = customers(f"{CUSTOMER_HEADER},ship_to_region\nC1,C,retail,web,allow_partial,east\n")
 
-    assert problems == [RowProblem(2, "ship_to_code is required when the row gives a ship-to address")]
+    assert problems == [
+        RowProblem(
+            2, "column ship_to_code: no value, but it is required when the row gives a ship-to address"
+        )
+    ]
 
 
 def test_a_ship_to_takes_the_customers_name_when_it_has_none() -> None:
@@ -97,7 +106,11 @@ def test_a_product_cannot_be_its_own_alternate_nor_list_one_twice() -> None:
     )
 
     assert problems == [
-        RowProblem(2, "product P1 cannot be its own alternate; alternate(s) listed twice: P2")
+        RowProblem(
+            2,
+            "column alternates: product P1 cannot be its own alternate; "
+            "column alternates: alternate(s) listed twice: P2",
+        )
     ]
 
 
@@ -110,8 +123,8 @@ def test_a_cost_with_more_than_four_decimals_and_a_weight_with_more_than_three_a
     assert problems == [
         RowProblem(
             2,
-            "standard_cost '1.00001' has more than 4 decimal places;"
-            " weight_kg '0.0001' has more than 3 decimal places",
+            "column standard_cost: '1.00001' has more than 4 decimal places;"
+            " column weight_kg: '0.0001' has more than 3 decimal places",
         )
     ]
 
@@ -139,4 +152,4 @@ def test_a_quoted_value_spanning_lines_keeps_the_line_numbers_of_the_file() -> N
     )
 
     assert rows[0].values["name"] == "Newark\ndistribution centre"
-    assert problems == [RowProblem(4, "name is required")]
+    assert problems == [RowProblem(4, "column name: no value, but it is required")]

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln, hyp2f1
 
-from o2c.analytics.clv_fitting import FitFailed, Floats, as_floats, collapse, maximise
+from o2c.analytics.clv_fitting import MAX_ITERATIONS, FitFailed, Floats, as_floats, collapse, maximise
 from o2c.analytics.clv_spend import (
     GammaGammaModel,
     GammaGammaParams,
@@ -46,6 +46,8 @@ from o2c.analytics.clv_spend import (
     gamma_gamma_log_likelihood,
 )
 from o2c.domain.errors import ValidationFailed
+
+MIN_CUSTOMERS = 4  # BG/NBD has four parameters: fewer customers cannot identify them
 
 __all__ = [
     "BGNBDModel",
@@ -245,7 +247,13 @@ class BGNBDModel:
         return np.asarray(1 / (1 + odds), dtype=np.float64)
 
 
-def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDModel:  # noqa: N803 (T as in the paper)
+def fit_bgnbd(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,  # noqa: N803 (T as in the paper)
+    *,
+    max_iterations: int = MAX_ITERATIONS,
+) -> BGNBDModel:
     """Fit BG/NBD by maximum likelihood.
 
     Parameters
@@ -253,6 +261,9 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDMo
     frequency, recency, T : array_like
         Per customer: repeat transactions x, time of the last repeat purchase since the first t_x,
         and time from the first purchase to the end of calibration T (one time unit for all).
+    max_iterations : int
+        L-BFGS-B iterations allowed; a fit that has not converged by then raises ``FitFailed``, as do
+        fewer customers than the model's four parameters and a cohort without any repeat purchase.
 
     Returns
     -------
@@ -267,8 +278,10 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDMo
     ['a', 'alpha', 'b', 'r']
     """
     x, tx, big_t = _summary(frequency, recency, T)
-    if len(x) == 0:
-        raise FitFailed("BG/NBD: no customers to fit")
+    if len(x) < MIN_CUSTOMERS:
+        raise FitFailed(
+            f"BG/NBD: {len(x)} customer(s) are too few to fit four parameters (at least {MIN_CUSTOMERS})"
+        )
     if not np.any(x > 0):
         raise FitFailed("BG/NBD: no customer made a repeat purchase; the purchase rate cannot be estimated")
     (cx, ctx, ct), weights = collapse(x, tx, big_t)
@@ -280,7 +293,7 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDMo
         value, gradient = _bgnbd_log_likelihood(BGNBDParams(*np.exp(log_params)), histories)
         return -value, -gradient
 
-    fitted, ll, evaluations = maximise(negative, start, "BG/NBD")
+    fitted, ll, evaluations = maximise(negative, start, "BG/NBD", max_iterations)
     return BGNBDModel(BGNBDParams(*map(float, fitted)), ll, len(x), evaluations)
 
 

@@ -43,10 +43,28 @@ def collapse(*columns: Floats) -> tuple[list[Floats], Floats]:
     return [c[starts] for c in ordered], counts
 
 
+MAX_ITERATIONS = 2000
+
+
 def maximise(
-    negative: Callable[[Floats], tuple[float, Floats]], start: Floats, model: str
+    negative: Callable[[Floats], tuple[float, Floats]],
+    start: Floats,
+    model: str,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> tuple[Floats, float, int]:
-    result = minimize(negative, np.log(start), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    """Maximise a log-likelihood over log-parameters with L-BFGS-B.
+
+    :class:`FitFailed` when the likelihood is not finite at the end, or when the optimiser stopped at
+    its iteration or evaluation limit (``status`` 1: not converged). An abnormal line-search end
+    (``status`` 2) at a finite optimum is accepted: it is how L-BFGS-B often stops at a flat maximum.
+    """
+    if max_iterations < 1:
+        raise ValidationFailed(f"max iterations {max_iterations} must be at least 1", field="max_iterations")
+    result = minimize(
+        negative, np.log(start), jac=True, method="L-BFGS-B", options={"maxiter": max_iterations}
+    )
     if not np.isfinite(result.fun):
         raise FitFailed(f"{model}: the likelihood is not finite at the optimum ({result.message})")
+    if result.status == 1:
+        raise FitFailed(f"{model}: the fit did not converge after {result.nit} iterations ({result.message})")
     return np.exp(result.x), -float(result.fun), int(result.nfev)

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from o2c.analytics.clv import BGNBDModel, GammaGammaModel, discounted_clv, fit_bgnbd, fit_gamma_gamma
+from o2c.analytics.clv_fitting import MAX_ITERATIONS
 from o2c.analytics.clv_summary import CustomerSummary, TimeUnit
 from o2c.domain.errors import ValidationFailed
 
@@ -72,21 +73,26 @@ def _holdout(summary: CustomerSummary, model: BGNBDModel, top_group: int = 7) ->
 
 
 def value_customers(
-    summary: CustomerSummary, *, horizon: float, annual_discount_rate: float = 0.10, margin: float = 1.0
+    summary: CustomerSummary,
+    *,
+    horizon: float,
+    annual_discount_rate: float = 0.10,
+    margin: float = 1.0,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> CustomerValuation:
     """Fit the models on ``summary`` and value each customer over ``horizon`` time units.
 
     Gamma-Gamma is fitted on customers with repeat purchases of positive mean value; without amounts
     (all NaN) there is no spend model and no CLV. ``margin`` turns expected revenue into profit.
     """
-    purchases = fit_bgnbd(summary.frequency, summary.recency, summary.T)
+    purchases = fit_bgnbd(summary.frequency, summary.recency, summary.T, max_iterations=max_iterations)
     expected = purchases.expected_purchases(horizon, summary.frequency, summary.recency, summary.T)
     alive = purchases.p_alive(summary.frequency, summary.recency, summary.T)
     spend = value = clv = None
     if not np.all(np.isnan(summary.monetary_value)):
         money = np.nan_to_num(summary.monetary_value)
         usable = (summary.frequency > 0) & (money > 0)
-        spend = fit_gamma_gamma(summary.frequency[usable], money[usable])
+        spend = fit_gamma_gamma(summary.frequency[usable], money[usable], max_iterations=max_iterations)
         value = spend.expected_average_value(summary.frequency, money)
         clv = discounted_clv(
             purchases,

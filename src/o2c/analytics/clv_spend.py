@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
-from o2c.analytics.clv_fitting import FitFailed, Floats, as_floats, collapse, maximise
+from o2c.analytics.clv_fitting import MAX_ITERATIONS, FitFailed, Floats, as_floats, collapse, maximise
 from o2c.domain.errors import ValidationFailed
 
 
@@ -79,7 +79,9 @@ class GammaGammaModel:
         return np.asarray((gamma + x * z) * p / (p * x + q - 1), dtype=np.float64)
 
 
-def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGammaModel:
+def fit_gamma_gamma(
+    frequency: ArrayLike, monetary_value: ArrayLike, *, max_iterations: int = MAX_ITERATIONS
+) -> GammaGammaModel:
     """Fit the Gamma-Gamma spend model by maximum likelihood on customers with repeat purchases.
 
     Parameters
@@ -88,6 +90,8 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
         Repeat transactions x per customer; customers with x = 0 carry no information and are ignored.
     monetary_value : array_like
         Mean value of each customer's repeat transactions (must be > 0 where x > 0).
+    max_iterations : int
+        L-BFGS-B iterations allowed; a fit that has not converged by then raises ``FitFailed``.
 
     Returns
     -------
@@ -114,7 +118,7 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
         value, gradient = gamma_gamma_log_likelihood(GammaGammaParams(*np.exp(log_params)), cx, cz, weights)
         return -value, -gradient
 
-    fitted, ll, evaluations = maximise(negative, start, "Gamma-Gamma")
+    fitted, ll, evaluations = maximise(negative, start, "Gamma-Gamma", max_iterations)
     return GammaGammaModel(
         GammaGammaParams(*map(float, fitted)), ll, int(np.count_nonzero(repeat)), evaluations
     )

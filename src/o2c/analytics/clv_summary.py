@@ -62,8 +62,14 @@ class CustomerSummary:
     time_unit: TimeUnit
 
 
-def _parse_days(texts: list[str], date_format: str | None) -> NDArray[np.datetime64]:
-    # Dates repeat a lot in a log: parse each distinct text once.
+def _where(path: Path, line: int, column: str) -> str:
+    return f"{path}: line {line}, column {column!r}"
+
+
+def _parse_days(
+    path: Path, texts: list[str], lines: list[int], column: str, date_format: str | None
+) -> NDArray[np.datetime64]:
+    # Dates repeat a lot in a log: parse each distinct text once, and find its first line on failure.
     distinct, inverse = np.unique(np.asarray(texts, dtype=np.str_), return_inverse=True)
     parsed = np.empty(len(distinct), dtype="datetime64[D]")
     for i, text in enumerate(distinct):
@@ -71,10 +77,35 @@ def _parse_days(texts: list[str], date_format: str | None) -> NDArray[np.datetim
             # A calendar day is all that is kept, so the missing zone does not matter.
             moment = datetime.strptime(text, date_format) if date_format else datetime.fromisoformat(text)  # noqa: DTZ007
         except ValueError:
-            expected = date_format or "ISO 8601 (YYYY-MM-DD)"
-            raise ValidationFailed(f"date {text!r} does not match {expected}", field="date") from None
+            expected = f"--date-format {date_format}" if date_format else "ISO 8601 (YYYY-MM-DD)"
+            line = lines[texts.index(str(text))]
+            raise ValidationFailed(
+                f"{_where(path, line, column)}: date {str(text)!r} does not match {expected}",
+                field="date-col",
+            ) from None
         parsed[i] = np.datetime64(moment.date(), "D")
     return parsed[inverse.ravel()]
+
+
+def _amounts(path: Path, texts: list[str], lines: list[int], column: str) -> NDArray[np.float64]:
+    try:
+        values = np.asarray(texts, dtype=np.float64)
+    except ValueError:  # some cell is not a number: find which, NaN marks it
+        values = np.array([_number(t) for t in texts], dtype=np.float64)
+    for bad, reason in ((~np.isfinite(values), "is not a number"), (values < 0, "is negative")):
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValidationFailed(
+                f"{_where(path, lines[i], column)}: amount {texts[i]!r} {reason}", field="amount-col"
+            )
+    return values
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
 
 
 def read_transaction_log(
@@ -87,6 +118,11 @@ def read_transaction_log(
 ) -> TransactionLog:
     """Read a CSV transaction log with a header row; the named columns must exist.
 
+    Every refusal (:class:`~o2c.domain.errors.ValidationFailed`) names the file, and the line and
+    column of a bad cell: an empty file or one without rows, an unknown column, a row without a
+    customer or date, a date that does not parse, an amount that is not a finite number or is
+    negative.
+
     Parameters
     ----------
     date_format : str, optional
@@ -95,7 +131,9 @@ def read_transaction_log(
     """
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+        header = reader.fieldnames
+        if not header:
+            raise ValidationFailed(f"{path}: the file is empty (expected a header row)", field="transactions")
         for option, column in (
             ("customer-col", customer_col),
             ("date-col", date_col),
@@ -108,20 +146,24 @@ def read_transaction_log(
         customers: list[str] = []
         dates: list[str] = []
         amounts: list[str] = []
+        lines: list[int] = []
+        wanted = [(customer_col, customers), (date_col, dates)]
+        if amount_col is not None:
+            wanted.append((amount_col, amounts))
         for row in reader:
-            customers.append(row[customer_col].strip())
-            dates.append(row[date_col].strip())
-            if amount_col is not None:
-                amounts.append(row[amount_col].strip())
+            for column, values in wanted:
+                cell = (row[column] or "").strip()
+                if not cell:
+                    raise ValidationFailed(
+                        f"{_where(path, reader.line_num, column)}: no value", field="transactions"
+                    )
+                values.append(cell)
+            lines.append(reader.line_num)
     if not customers:
-        raise ValidationFailed(f"{path}: no transactions", field="transactions")
-    try:
-        values = np.asarray(amounts, dtype=np.float64) if amount_col else np.full(len(customers), np.nan)
-    except ValueError:
-        raise ValidationFailed(
-            f"{path}: column {amount_col!r} has a value that is not a number", field="amount-col"
-        ) from None
-    return TransactionLog(np.asarray(customers, dtype=np.str_), _parse_days(dates, date_format), values)
+        raise ValidationFailed(f"{path}: no transactions (only a header row)", field="transactions")
+    money = _amounts(path, amounts, lines, amount_col) if amount_col else np.full(len(customers), np.nan)
+    days = _parse_days(path, dates, lines, date_col, date_format)
+    return TransactionLog(np.asarray(customers, dtype=np.str_), days, money)
 
 
 def summarise_transactions(
@@ -137,6 +179,10 @@ def summarise_transactions(
     last_day = np.datetime64(holdout_end, "D") if holdout_end else cal_end
     if last_day < cal_end:
         raise ValidationFailed("the holdout must end after the calibration period", field="holdout_end")
+    if not np.any(log.days <= cal_end):
+        raise ValidationFailed(
+            f"calibration end {calibration_end} is before every transaction", field="calibration_end"
+        )
     keep = log.days <= last_day
     keys, customer_index = np.unique(log.customers[keep], return_inverse=True)
     days = log.days[keep].astype(np.int64)

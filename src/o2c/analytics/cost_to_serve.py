@@ -19,6 +19,11 @@ invoice          5.00  invoices issued; also the "average cost per invoice" of t
                        single-criterion operating profit contribution
 ============  =======  ====================================================================
 
+**Actual freight** is, per shipment shipped in the period, the carrier's freight bill
+(``carrier_freight_bills.invoiced_amount``) where one is recorded and not disputed, otherwise the
+freight o2c expected (``shipments.freight_cost``): a disputed bill is the carrier's claim, not yet
+what the shipment costs.
+
 A row of ``activity_rates`` overrides a default (:func:`set_activity_rate`, ``o2c report customers
 --rate ACTIVITY=AMOUNT`` for one report). Everything is summed in SQL per customer; Python only
 multiplies the per-customer totals by the rates.
@@ -54,6 +59,7 @@ from o2c.domain.errors import ValidationFailed
 from o2c.domain.money import COST_SCALE, MONEY_SCALE, from_minor, parse_decimal
 from o2c.store.after_sale_tables import credit_memos, return_lines, returns, service_cases
 from o2c.store.analytics_tables import ACTIVITIES, activity_rates
+from o2c.store.freight_tables import carrier_freight_bills
 from o2c.store.tables import events, invoice_lines, invoices, order_lines, orders, shipments
 
 DEFAULT_RATES: dict[str, Decimal] = {
@@ -157,7 +163,14 @@ def _fact_queries(window: Window) -> list[Select[Any]]:
     held = and_(events.c.entity_type == "order", events.c.event_type == "order.credit_held")
     restocked = and_(return_lines.c.disposition == "restock", within(returns.c.received_at))
     lines = order_lines.join(orders, o.id == order_lines.c.order_id)
-    shipped = shipments.join(orders, o.id == s.order_id)
+    bill = carrier_freight_bills.c
+    shipped = shipments.join(orders, o.id == s.order_id).outerjoin(
+        carrier_freight_bills, bill.shipment_id == s.id
+    )
+    actual_freight = case(
+        (and_(bill.id.is_not(None), ~bill.disputed), _raw(bill.invoiced_amount)),
+        else_=_raw(s.freight_cost),
+    )
     invoiced = invoice_lines.join(invoices, inv.id == il.invoice_id).join(
         order_lines, order_lines.c.id == il.order_line_id
     )
@@ -177,7 +190,7 @@ def _fact_queries(window: Window) -> list[Select[Any]]:
             o.customer_id,
             occurrences(s.shipped_at, "shipment"),
             occurrences(s.delivered_at, "delivery"),
-            func.sum(case((within(s.shipped_at), _raw(s.freight_cost)), else_=0)).label("freight"),
+            func.sum(case((within(s.shipped_at), actual_freight), else_=0)).label("freight"),
         )
         .select_from(shipped)
         .where(or_(within(s.shipped_at), within(s.delivered_at)))

@@ -35,8 +35,8 @@ ALL: ColumnElement[str] = literal_column("'all'", String)
 
 
 def grouped(*columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
-    """The columns to GROUP BY: all but the constant :data:`ALL`."""
-    return [c for c in columns if c is not ALL]
+    """The columns to GROUP BY: all but the constant :data:`ALL` (bare or labelled)."""
+    return [c for c in columns if c is not ALL and getattr(c, "element", None) is not ALL]
 
 
 class Period(StrEnum):

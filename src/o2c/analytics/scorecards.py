@@ -21,10 +21,11 @@
 * ``damage_rate`` = Σ ``shipment_lines.qty_damaged`` ÷ Σ ``shipment_lines.quantity``
 * ``cost_per_shipment`` = Σ ``freight_cost`` ÷ shipments; ``cost_per_kg`` = Σ ``freight_cost`` ÷
   Σ ``weight_g`` / 1000 (``None`` while no weight is recorded)
-* ``freight_billing_accuracy`` is ``None``: o2c records the freight it expects (``freight_cost``) but
-  not the carrier's freight bill, so there is nothing to compare it with yet. The seam is
-  :func:`_freight_billing_accuracy`: once carrier freight invoices are recorded it becomes the share
-  of shipments whose billed freight equals ``freight_cost``.
+* ``freight_billing_accuracy`` = carrier freight bills that match the expected freight ÷ carrier
+  freight bills, over the bills of the shipments delivered in the period (``carrier_freight_bills``,
+  one per shipment). A bill matches when ``|invoiced_amount - expected_amount|`` is at most 0.5 % of
+  the expected amount, and at least one cent (``domain.freight.bill_matches``; computed here on the
+  stored integer cents, so exactly). Shipments without a bill are not in the denominator.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, Connection, case, func, or_, select, type_coerce
 
 from o2c.analytics.figures import Distribution, Ratio, Slice, ratio, run_distributions
-from o2c.analytics.periods import bucket_key, period_label, seconds_between, utc_date
+from o2c.analytics.periods import bucket_key, grouped, period_label, seconds_between, utc_date
+from o2c.domain.freight import TOLERANCE_PER_MILLE
 from o2c.domain.money import COST_SCALE, MONEY_SCALE
+from o2c.store.freight_tables import carrier_freight_bills
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, receipt_lines, receipts
 from o2c.store.tables import carriers, orders, products, shipment_lines, shipments, suppliers
 from o2c.store.types import Minor
@@ -66,7 +69,7 @@ class CarrierScore:
     damage_rate: Ratio
     cost_per_shipment: Ratio
     cost_per_kg: Ratio | None
-    freight_billing_accuracy: Ratio | None
+    freight_billing_accuracy: Ratio
 
 
 def _flag(condition: Any) -> Any:
@@ -103,7 +106,7 @@ def supplier_scorecard(conn: Connection, spec: Slice) -> list[SupplierScore]:
         )
         .select_from(source)
         .where(*where)
-        .group_by(period, suppliers.c.code)
+        .group_by(*grouped(period, suppliers.c.code))
     )
     lead = (
         select(
@@ -148,7 +151,7 @@ def _quantity_accuracy(conn: Connection, spec: Slice) -> dict[tuple[str, str], R
             )
         )
         .where(po.status == "closed", *spec.window.contains(po.closed_at))
-        .group_by(period, suppliers.c.code)
+        .group_by(*grouped(period, suppliers.c.code))
     )
     return {
         (period_label(x.period), x.member): ratio(int(x.exact), int(x.lines)) for x in conn.execute(statement)
@@ -171,10 +174,12 @@ def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
         .group_by(shipment_lines.c.shipment_id)
         .subquery("shipment_units")
     )
+    bills = carrier_freight_bills.c
     source = (
         shipments.join(carriers, carriers.c.id == s.carrier_id)
         .join(orders, orders.c.id == s.order_id)
         .outerjoin(units, units.c.shipment_id == s.id)
+        .outerjoin(carrier_freight_bills, bills.shipment_id == s.id)  # at most one bill per shipment
     )
     period = bucket_key(s.delivered_at, spec.period, dialect).label("period")
     where = spec.window.contains(s.delivered_at)
@@ -189,11 +194,13 @@ def carrier_scorecard(conn: Connection, spec: Slice) -> list[CarrierScore]:
             func.sum(func.coalesce(units.c.quantity, 0)).label("quantity"),
             type_coerce(func.sum(s.freight_cost), Minor(MONEY_SCALE)).label("freight"),
             func.sum(s.weight_g).label("grams"),
+            func.count(bills.id).label("bills"),
+            func.sum(_flag(_bill_matches())).label("accurate_bills"),
         )
         .select_from(source)
         .where(*where)
-        .group_by(period, carriers.c.code)
-        .order_by(period, carriers.c.code)
+        .group_by(*grouped(period, carriers.c.code))
+        .order_by(*grouped(period, carriers.c.code))
     )
     transit = (
         select(
@@ -220,10 +227,17 @@ def _carrier_row(x: Any, transit: Distribution) -> CarrierScore:
         damage_rate=ratio(int(x.damaged), int(x.quantity)),
         cost_per_shipment=ratio(freight, int(x.shipments)),
         cost_per_kg=ratio(freight, Decimal(grams) / GRAMS_PER_KG) if grams else None,
-        freight_billing_accuracy=_freight_billing_accuracy(x),
+        freight_billing_accuracy=ratio(int(x.accurate_bills or 0), int(x.bills)),
     )
 
 
-def _freight_billing_accuracy(_: Any) -> Ratio | None:
-    """No carrier freight bills are recorded yet: nothing to compare the expected freight with."""
-    return None
+def _bill_matches() -> ColumnElement[bool]:
+    """``domain.freight.bill_matches`` on stored cents: within 0.5 % of the expected amount or 1 cent
+    (false where the shipment has no bill: NULL compares false)."""
+    bills = carrier_freight_bills.c
+    invoiced, expected = (
+        type_coerce(bills.invoiced_amount, BigInteger),
+        type_coerce(bills.expected_amount, BigInteger),
+    )
+    difference = func.abs(invoiced - expected)
+    return or_(difference <= 1, difference * 1000 <= expected * TOLERANCE_PER_MILLE)

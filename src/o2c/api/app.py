@@ -10,7 +10,18 @@ from o2c import __version__
 from o2c.api import problems
 from o2c.api.deps import Runtime, known_query
 from o2c.api.limits import FailedLogins, LimitsMiddleware, TokenBuckets
-from o2c.api.routes import access, catalogue, documents, health, orders, planning, quotes, returns, supply
+from o2c.api.routes import (
+    access,
+    catalogue,
+    documents,
+    freight,
+    health,
+    orders,
+    planning,
+    quotes,
+    returns,
+    supply,
+)
 from o2c.api.settings import ApiSettings
 from o2c.domain.clock import Clock, SystemClock
 from o2c.store.database import create_db_engine
@@ -62,7 +73,7 @@ def create_app(
     )
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(known_query)])
-    for module in (access, catalogue, quotes, orders, documents, returns, planning, supply):
+    for module in (access, catalogue, quotes, orders, documents, freight, returns, planning, supply):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -2,8 +2,9 @@
 
 One Typer sub-app per area lives in a module of this package; this module assembles them and maps
 errors to exit statuses in :func:`main`, the one place that does: user errors (bad input, illegal
-actions, unknown numbers) are one line on stderr and exit status 2; usage errors are Typer's own,
-also status 2.
+actions, unknown numbers) and usage errors (unknown option or command, missing argument, bad choice or
+number) are one line on stderr and exit status 2. The Typer app runs with ``standalone_mode=False`` so
+that Click's usage errors reach :func:`main` instead of being drawn as a Rich box.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import pydantic
 import typer
 from sqlalchemy.exc import OperationalError
 
+# Typer vendors its own Click; its usage errors are these classes, not the ``click`` package's.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 from o2c.cli.access import access_app
 from o2c.cli.after_sale import case_app, credit_app, nps_app, return_app
 from o2c.cli.backorders import backorders_app
 from o2c.cli.cash import payment_app, receivables_app
 from o2c.cli.clv import clv_app
-from o2c.cli.common import ActorOption, DatabaseOption, State, out, readable, state_of
+from o2c.cli.common import ActorOption, DatabaseOption, State, out, print_next_steps, readable, state_of
 from o2c.cli.customer_config import rates_app, sla_app
 from o2c.cli.customers_report import customer_report_app
+from o2c.cli.freight import register_freight_commands
 from o2c.cli.orders import order_app, quote_app, shipment_app
 from o2c.cli.promising import promising_app
 from o2c.cli.reports import register_service_reports
@@ -43,6 +48,7 @@ app = typer.Typer(
 app.add_typer(order_app, name="order")
 app.add_typer(quote_app, name="quote")
 app.add_typer(shipment_app, name="shipment")
+register_freight_commands(shipment_app)  # o2c shipment freight-bill
 app.add_typer(payment_app, name="payment")
 app.add_typer(receivables_app, name="receivables")
 app.add_typer(backorders_app, name="backorders")
@@ -93,7 +99,8 @@ def demo(ctx: typer.Context) -> None:
 
     state = state_of(ctx)
     upgrade(state.engine(migrated=False))
-    run_walkthrough(state.engine(), out)
+    print_next_steps(state.url, run_walkthrough(state.engine(), out))
+    out.print("Or import your own data: [cyan]o2c import customers FILE.csv[/cyan] (see README).")
 
 
 def _pydantic_message(error: pydantic.ValidationError) -> str:
@@ -108,13 +115,34 @@ def fail(message: str, status: int = 2) -> None:
     raise SystemExit(status)
 
 
-def main() -> None:
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _usage_message(error: UsageError) -> str:
+    command = error.ctx.command_path if error.ctx is not None else "o2c"
+    return f"{command}: {_one_line(error.format_message())} (see --help)"
+
+
+def main(args: list[str] | None = None) -> None:
     """Entry point of the ``o2c`` script: the one place errors become exit statuses."""
     try:
-        app()
+        status = app(args=args, prog_name="o2c", standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        error.show()  # a bare group (``o2c``, ``o2c report``) prints its help, as Click does
+        raise SystemExit(2) from None
+    except UsageError as error:
+        fail(_usage_message(error))
+    except ClickException as error:
+        fail(_one_line(error.format_message()), status=error.exit_code)
+    except typer.Abort:
+        fail("aborted", status=1)
     except O2CError as error:
         fail(str(error))
     except pydantic.ValidationError as error:
         fail(_pydantic_message(error))
     except OperationalError as error:
         fail(f"database error: {str(error.orig).strip().splitlines()[0]}", status=1)
+    else:
+        if isinstance(status, int) and status != 0:  # typer.Exit(code) with standalone_mode=False
+            raise SystemExit(status)

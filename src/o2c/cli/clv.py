@@ -9,6 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from o2c.analytics.clv_fitting import MAX_ITERATIONS
 from o2c.analytics.clv_report import CustomerValuation, value_customers
 from o2c.analytics.clv_summary import TimeUnit, read_transaction_log, summarise_transactions
 from o2c.cli.common import Format, FormatOption, date_option, out, print_json, readable
@@ -140,6 +141,9 @@ def clv_fit(
     limit: Annotated[
         int | None, typer.Option(help="Customers listed, highest CLV first (table: 20).")
     ] = None,
+    max_iterations: Annotated[
+        int, typer.Option(help="Optimiser iterations allowed per model before the fit counts as failed.")
+    ] = MAX_ITERATIONS,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Fit BG/NBD (and Gamma-Gamma with amounts) and value every customer of a transaction log."""
@@ -154,15 +158,23 @@ def clv_fit(
     holdout = date_option(holdout_end, "--holdout-end") if holdout_end else None
     if holdout is not None and holdout <= end:
         raise ValidationFailed("--holdout-end must be after --calibration-end", field="holdout-end")
-    summary = summarise_transactions(log, calibration_end=end, holdout_end=holdout, time_unit=time_unit)
-    if len(summary.customers) == 0:
+    first = log.days.min()
+    if first > np.datetime64(end, "D"):
         raise ValidationFailed(
-            "no customer made a purchase on or before --calibration-end", field="calibration-end"
+            f"--calibration-end {end} is before every transaction (the first is on {first})",
+            field="calibration-end",
         )
+    summary = summarise_transactions(log, calibration_end=end, holdout_end=holdout, time_unit=time_unit)
     span = horizon if horizon is not None else 365.0 / time_unit.days
     if span <= 0:
         raise ValidationFailed(f"--horizon {span} must be positive", field="horizon")
-    valuation = value_customers(summary, horizon=span, annual_discount_rate=discount_rate, margin=margin)
+    valuation = value_customers(
+        summary,
+        horizon=span,
+        annual_discount_rate=discount_rate,
+        margin=margin,
+        max_iterations=max_iterations,
+    )
     if fmt is Format.JSON:
         print_json(_document(valuation, limit))
     else:

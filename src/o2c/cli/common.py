@@ -70,6 +70,14 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the event log).")]
 
 
+def print_next_steps(url: str, commands: list[str]) -> None:
+    """The closing "Try next" hint: one full command line each, never wrapped, so it can be pasted
+    (and tests run every one of them: tests/e2e/test_hints.py)."""
+    out.print("\n[bold]Try next[/bold]:")
+    for command in commands:
+        out.print(f"  [cyan]o2c -d {url} {command}[/cyan]", soft_wrap=True, highlight=False)
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable_python(value), indent=2) + "\n")
 

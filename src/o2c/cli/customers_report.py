@@ -15,6 +15,7 @@ from rich.table import Table
 from o2c.analytics.abc_xyz import Subject, classify
 from o2c.analytics.cost_to_serve import parse_rate
 from o2c.analytics.customer_report import CustomerReport, customer_report
+from o2c.analytics.names import NameKind, require_known
 from o2c.analytics.periods import Period, Window
 from o2c.analytics.segmentation import Zone
 from o2c.analytics.service_economics import (
@@ -137,6 +138,8 @@ def report_customers(
 ) -> None:
     """Profitability, cost-to-serve, zone, Pareto rank and CLV per customer; totals per segment."""
     window = window_of(first, last)
+    with state_of(ctx).engine().connect() as conn:
+        require_known(conn, NameKind.SEGMENT, segment)
     report = customer_report(
         state_of(ctx).engine(),
         window,
@@ -204,6 +207,7 @@ def report_service_economics(
     """Safety stock and holding cost of cycle service levels 80 % to 99.9 %, per SKU and in total."""
     window = window_of(first, last)
     with state_of(ctx).engine().connect() as conn:
+        require_known(conn, NameKind.SKU, sku)
         rows = service_economics(conn, window, holding_rate=holding_rate, default_lead_time_days=lead_time)
         abc = {i.key: i.abc for i in classify(conn, Subject.SKU, window)} if by_class else {}
     if sku:

@@ -42,7 +42,7 @@ from o2c.services.results import OrderSummary
 
 order_app = typer.Typer(help="Place, inspect and move orders through the cycle.", no_args_is_help=True)
 quote_app = typer.Typer(help="Price baskets and convert them into orders.", no_args_is_help=True)
-shipment_app = typer.Typer(help="Record proof of delivery.", no_args_is_help=True)
+shipment_app = typer.Typer(help="Record proof of delivery and carrier freight bills.", no_args_is_help=True)
 
 
 class Stage(StrEnum):

@@ -22,6 +22,7 @@ from o2c.analytics.delivery import OnTimeBasis
 from o2c.analytics.dimensions import Dimension
 from o2c.analytics.figures import Distribution, Ratio, Slice, as_json
 from o2c.analytics.fill import entry_fill
+from o2c.analytics.names import NameKind, require_known
 from o2c.analytics.periods import Period, Window
 from o2c.analytics.scorecards import carrier_scorecard, supplier_scorecard
 from o2c.analytics.service import ScorecardRow, flatten, service_scorecard
@@ -57,6 +58,12 @@ AsOfOption = Annotated[
     typer.Option("--as-of", help="Instant for snapshots (ISO, UTC; default now).", show_default=False),
 ]
 ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
+SupplierOption = Annotated[
+    list[str] | None, typer.Option("--supplier", help="Only this supplier (repeatable).", show_default=False)
+]
+CarrierOption = Annotated[
+    list[str] | None, typer.Option("--carrier", help="Only this carrier (repeatable).", show_default=False)
+]
 
 
 def _slice(period: PeriodChoice, by: Dimension | None, first: str | None, last: str | None) -> Slice:
@@ -174,11 +181,17 @@ def report_suppliers(
     period: PeriodOption = PeriodChoice.MONTH,
     first: FromOption = None,
     last: ToOption = None,
+    supplier: Annotated[
+        list[str] | None,
+        typer.Option("--supplier", help="Only this supplier (repeatable).", show_default=False),
+    ] = None,
     fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
     """Supplier scorecard: on-time receipt, quality, price index, lead time, quantity accuracy."""
+    spec = _slice(period, None, first, last)
     with state_of(ctx).engine().connect() as conn:
-        scores = supplier_scorecard(conn, _slice(period, None, first, last))
+        require_known(conn, NameKind.SUPPLIER, supplier)
+        scores = [s for s in supplier_scorecard(conn, spec) if not supplier or s.supplier in supplier]
     rows = as_json(scores)
 
     def table() -> Table:
@@ -206,16 +219,30 @@ def report_carriers(
     period: PeriodOption = PeriodChoice.MONTH,
     first: FromOption = None,
     last: ToOption = None,
+    carrier: Annotated[
+        list[str] | None,
+        typer.Option("--carrier", help="Only this carrier (repeatable).", show_default=False),
+    ] = None,
     fmt: ReportFormatOption = ReportFormat.TABLE,
 ) -> None:
-    """Carrier scorecard: on-time delivery, transit time, damage rate, freight cost."""
+    """Carrier scorecard: on-time delivery, transit time, damage rate, freight billing accuracy, cost."""
+    spec = _slice(period, None, first, last)
     with state_of(ctx).engine().connect() as conn:
-        scores = carrier_scorecard(conn, _slice(period, None, first, last))
+        require_known(conn, NameKind.CARRIER, carrier)
+        scores = [s for s in carrier_scorecard(conn, spec) if not carrier or s.carrier in carrier]
     rows = as_json(scores)
 
     def table() -> Table:
         t = Table(
-            "period", "carrier", "on time", "transit h", "transit sd", "damaged", "per shipment", "per kg"
+            "period",
+            "carrier",
+            "on time",
+            "transit h",
+            "transit sd",
+            "damaged",
+            "bills exact",
+            "per shipment",
+            "per kg",
         )
         for s in scores:
             t.add_row(
@@ -225,6 +252,7 @@ def report_carriers(
                 _hours(s.transit_time),
                 _hours(s.transit_time, "std_dev"),
                 _pct(s.damage_rate),
+                _pct(s.freight_billing_accuracy),
                 _number(s.cost_per_shipment.value, 2),
                 _number(s.cost_per_kg.value if s.cost_per_kg else None, 2),
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from o2c.analytics.dimensions import Dimension
 from o2c.analytics.figures import Slice
 from o2c.analytics.fill import entry_fill
-from o2c.cli.common import Format, FormatOption, out, print_json, state_of
+from o2c.cli.common import Format, FormatOption, out, print_json, print_next_steps, state_of
 from o2c.sim.config import SimulationConfig
 from o2c.sim.operations import SimulationResult, simulate
 from o2c.store.migrate import upgrade
@@ -37,6 +38,15 @@ def simulate_command(
     orders_per_week: Annotated[
         float, typer.Option("--orders-per-week", min=0.01, max=50, help="Mean orders per customer a week.")
     ] = SimulationConfig.orders_per_customer_week,
+    freight_error_rate: Annotated[
+        float,
+        typer.Option(
+            "--freight-error-rate",
+            min=0,
+            max=1,
+            help="Share of carrier freight bills above the rated freight.",
+        ),
+    ] = SimulationConfig.freight_billing_error_rate,
     bulk: Annotated[
         bool, typer.Option("--bulk", help="Write a year of facts set-based (benchmark scale), no services.")
     ] = False,
@@ -53,7 +63,12 @@ def simulate_command(
     if bulk:
         _bulk(state.engine(), bulk_orders, seed, fmt)
         return
-    config = SimulationConfig(days=days, customers=customers, orders_per_customer_week=orders_per_week)
+    config = SimulationConfig(
+        days=days,
+        customers=customers,
+        orders_per_customer_week=orders_per_week,
+        freight_billing_error_rate=freight_error_rate,
+    )
     started = time.perf_counter()
     with _progress(days, fmt) as advance:
         result = simulate(state.engine(), config, seed, advance)
@@ -63,13 +78,22 @@ def simulate_command(
         return
     _show(result, elapsed)
     _show_worst_stockouts(state.engine())
-    as_of = f"--as-of {result.last_day}"
-    out.print(
-        f"\n[bold]Try next[/bold]: [cyan]o2c -d {state.url} report service --period month {as_of}[/cyan], "
-        f"[cyan]report service --by segment[/cyan], [cyan]report stockouts --by sku {as_of}[/cyan], "
-        "[cyan]report suppliers[/cyan], [cyan]report carriers[/cyan], [cyan]report customers[/cyan], "
-        "[cyan]backorders list[/cyan], [cyan]receivables aging[/cyan]"
-    )
+    print_next_steps(state.url, next_steps(result.first_day, result.last_day))
+
+
+def next_steps(first: date, last: date) -> list[str]:
+    """What to run next on a simulated database: real commands with valid options."""
+    as_of = f"--as-of {last}"
+    return [
+        f"report service --period month {as_of}",
+        f"report service --period all --by segment {as_of}",
+        f"report stockouts --by sku {as_of}",
+        "report suppliers --period all",
+        "report carriers --period all",
+        f"report customers --from {first} --to {last}",
+        "backorders",
+        f"receivables aging {as_of}",
+    ]
 
 
 @contextmanager

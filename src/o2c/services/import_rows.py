@@ -70,8 +70,9 @@ class Fields:
     def raw(self, column: str) -> str:
         return self._values.get(column, "")
 
-    def note(self, problem: str) -> None:
-        self.problems.append(problem)
+    def note(self, problem: str, column: str | None = None) -> None:
+        """Note a fault of the row, or of one cell of it (``column``): "column price: '-1' is negative"."""
+        self.problems.append(f"column {column}: {problem}" if column else problem)
 
     def text(self, column: str, limit: int) -> str:
         return self._required(column, self.optional_text(column, limit), "")
@@ -106,19 +107,20 @@ class Fields:
         try:
             return convert(raw)
         except ValueError as error:
-            self.note(str(error))
+            # The converters say "<column> '<value>' is …": the column goes in front, once.
+            self.note(str(error).removeprefix(f"{column} "), column)
             return None
 
     def _required(self, column: str, value: T | None, fallback: T) -> T:
         if value is None and not self.raw(column):
-            self.note(f"{column} is required")
+            self.note("no value, but it is required", column)
         return fallback if value is None else value
 
 
 def _text(column: str, limit: int) -> Callable[[str], str]:
     def convert(raw: str) -> str:
         if len(raw) > limit:
-            raise ValueError(f"{column} is longer than {limit} characters")
+            raise ValueError(f"{column} longer than {limit} characters")
         return raw
 
     return convert
@@ -326,7 +328,7 @@ def _ship_to(f: Fields, customer_name: str) -> ShipToRow | None:
     code = f.optional_text("ship_to_code", CODE)
     if code is None:
         if any(f.raw(c) for c in ("ship_to_name", "ship_to_address", "ship_to_region")):
-            f.note("ship_to_code is required when the row gives a ship-to address")
+            f.note("no value, but it is required when the row gives a ship-to address", "ship_to_code")
         return None
     values = {
         "name": f.optional_text("ship_to_name", NAME) or customer_name,
@@ -358,13 +360,13 @@ def _alternates(f: Fields, sku: str) -> tuple[str, ...]:
     """SKUs separated by ``|``, best substitute first; an empty cell means the product has none."""
     ranked = tuple(part.strip() for part in f.raw("alternates").split("|") if part.strip())
     if sku in ranked:
-        f.note(f"product {sku} cannot be its own alternate")
+        f.note(f"product {sku} cannot be its own alternate", "alternates")
     repeated = sorted({a for a in ranked if ranked.count(a) > 1})
     if repeated:
-        f.note(f"alternate(s) listed twice: {', '.join(repeated)}")
+        f.note(f"alternate(s) listed twice: {', '.join(repeated)}", "alternates")
     too_long = [a for a in ranked if len(a) > SKU]
     if too_long:
-        f.note(f"alternate SKU longer than {SKU} characters: {too_long[0][:20]}…")
+        f.note(f"alternate SKU longer than {SKU} characters: {too_long[0][:20]}…", "alternates")
     return ranked
 
 

@@ -4,7 +4,8 @@ A user loading a spreadsheet wants to fix every bad row in one pass, and must ne
 a file in the database: so :func:`import_csv` parses every row (:mod:`o2c.services.import_rows`),
 then checks keys and references against the database and the file itself, and only when no row is
 bad writes them all in one transaction. Otherwise it raises
-:class:`~o2c.domain.errors.ImportRejected` listing every bad row by line number (the header is line 1).
+:class:`~o2c.domain.errors.ImportRejected` listing every bad row by line number (the header is line 1),
+and within the line each bad cell by its column: ``line 4: column list_price: '-1' is negative``.
 Rows are upserted by their natural key, so importing a corrected or newer file again updates in place.
 """
 
@@ -233,7 +234,11 @@ def _load_prices(batch: _Batch, rows: list[PriceRow]) -> Upserted:
             *duplicate_keys(
                 (r.line, (r.price_list, r.sku), f"price of {r.sku} in {r.price_list}") for r in rows
             ),
-            *(RowProblem(r.line, f"unknown SKU {r.sku}") for r in rows if r.sku not in product_ids),
+            *(
+                RowProblem(r.line, f"column sku: unknown SKU {r.sku}")
+                for r in rows
+                if r.sku not in product_ids
+            ),
         ]
     )
     list_ids = batch.writer.add_price_lists(r.price_list for r in rows)
@@ -248,7 +253,10 @@ def _load_customers(batch: _Batch, rows: list[CustomerRow]) -> Upserted:
     batch.check(
         [
             *_customer_problems(rows),
-            *(RowProblem(r.line, f"unknown price list {r.price_list}") for r in unknown_lists),
+            *(
+                RowProblem(r.line, f"column price_list: unknown price list {r.price_list}")
+                for r in unknown_lists
+            ),
         ]
     )
     first: dict[str, CustomerRow] = {}
@@ -295,7 +303,7 @@ def _load_products(batch: _Batch, rows: list[ProductRow]) -> Upserted:
         [
             *duplicate_keys((r.line, r.sku, f"product {r.sku}") for r in rows),
             *(
-                RowProblem(r.line, f"unknown alternate SKU(s): {', '.join(unknown)}")
+                RowProblem(r.line, f"column alternates: unknown SKU(s) {', '.join(unknown)}")
                 for r in rows
                 if (unknown := [a for a in r.alternates or () if a not in known])
             ),
@@ -342,13 +350,13 @@ def _stock_problem(
     counts: dict[tuple[int, int], StockCount],
 ) -> RowProblem | None:
     faults = [
-        *([f"unknown SKU {row.sku}"] if row.sku not in product_ids else []),
-        *([f"unknown location {row.location}"] if row.location not in location_ids else []),
+        *([f"column sku: unknown SKU {row.sku}"] if row.sku not in product_ids else []),
+        *([f"column location: unknown location {row.location}"] if row.location not in location_ids else []),
     ]
     current = None if faults else counts.get((product_ids[row.sku], location_ids[row.location]))
     if current is not None and row.on_hand < current.allocated:
         faults.append(
-            f"on_hand {row.on_hand} is below the {current.allocated} already allocated to orders"
+            f"column on_hand: {row.on_hand} is below the {current.allocated} already allocated to orders"
             f" at {row.location}: ship, cancel or move those allocations first"
         )
     return RowProblem(row.line, "; ".join(faults)) if faults else None

@@ -98,6 +98,7 @@ class SimulationConfig:
     wrong_pick_rate: float = 0.004  # shipped lines with a wrong item in them
     short_delivery_rate: float = 0.005  # shipments delivered short
     billing_error_rate: float = 0.01  # invoices that need a correction (credit memo)
+    freight_billing_error_rate: float = 0.05  # carrier freight bills above the rated freight
     return_rate: float = 0.02  # delivered orders with a return
     case_rate: float = 0.03  # delivered orders with a complaint (service case)
     # Supply
@@ -108,3 +109,5 @@ class SimulationConfig:
     def __post_init__(self) -> None:
         if self.days < 1 or self.customers < 1:
             raise ValueError("a simulation needs at least one day and one customer")
+        if not 0 <= self.freight_billing_error_rate <= 1:
+            raise ValueError("the freight billing error rate is a probability, from 0 to 1")

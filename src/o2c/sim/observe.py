@@ -120,6 +120,7 @@ class Dispatched:
     invoice: str | None
     due_date: date | None
     subtotal: Decimal  # of the invoice (0 without one)
+    freight: Decimal  # the rated freight o2c expects the carrier to bill
 
 
 def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[Dispatched]:
@@ -135,6 +136,7 @@ def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[D
             invoices.c.number.label("invoice"),
             invoices.c.due_date,
             invoices.c.subtotal,
+            shipments.c.freight_cost,
         )
         .join(orders, orders.c.id == shipments.c.order_id)
         .join(customers, customers.c.id == orders.c.customer_id)
@@ -170,6 +172,7 @@ def dispatched_between(engine: Engine, start: datetime, end: datetime) -> list[D
                 r.invoice,
                 r.due_date,
                 r.subtotal if r.subtotal is not None else Decimal(0),
+                r.freight_cost,
             )
             for r in conn.execute(head)
         ]

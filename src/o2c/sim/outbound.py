@@ -8,6 +8,9 @@
 - Transit: the lane's days (express: 1) plus 1-3 days with the carrier's delay rate; deliveries on
   workdays between 09:00 and 17:00. Exceptions per shipment: damage (carrier's damage rate), short
   delivery and wrong-item picks (``short_delivery_rate``, ``wrong_pick_rate`` per line).
+- Freight bills: 2-10 days after delivery the carrier bills the shipment; at
+  ``freight_billing_error_rate`` it bills 3-15 % above the rated freight, and finance disputes half
+  of those.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from decimal import Decimal
 from functools import partial
 
 from o2c.domain.errors import IllegalTransition
+from o2c.services.freight_billing import record_freight_bill
 from o2c.services.fulfilment import (
     DeliverRequest,
     DeliveryException,
@@ -31,7 +35,7 @@ from o2c.services.results import OrderSummary
 from o2c.sim import aftersale, cash
 from o2c.sim.agenda import instant, next_workday
 from o2c.sim.observe import Dispatched, dispatched_between
-from o2c.sim.runtime import ACTOR_CARRIER, ACTOR_WAREHOUSE, OrderTrack, Run
+from o2c.sim.runtime import ACTOR_CARRIER, ACTOR_FINANCE, ACTOR_WAREHOUSE, OrderTrack, Run
 from o2c.sim.world import SimCarrier, transit_days
 
 WAVES = (10.0, 14.0)
@@ -165,5 +169,19 @@ def _deliver(
         return
     run.tally["deliveries"] += 1
     run.tally["deliveries with exceptions"] += bool(exceptions)
+    run.agenda.at(run.now() + timedelta(days=run.rng.uniform(2, 10)), partial(_bill_freight, run, shipped))
     if exceptions or summary.status in ("delivered", "closed"):
         aftersale.after_delivery(run, run.orders.get(shipped.order), summary, exceptions)
+
+
+def _bill_freight(run: Run, shipped: Dispatched) -> None:
+    """The carrier's freight bill: the rated freight, or at the error rate 3-15 % more."""
+    amount, dispute = shipped.freight, None
+    if run.chance(run.config.freight_billing_error_rate):
+        over = Decimal(run.rng.randint(300, 1500)) / 10_000  # 3.00 % to 15.00 %
+        amount = (shipped.freight * (1 + over)).quantize(CENT)
+        run.tally["freight bills in error"] += 1
+        if run.chance(0.5):
+            dispute = "billed above the rated freight"
+    record_freight_bill(run.uow(), shipped.shipment, amount, dispute_reason=dispute, actor=ACTOR_FINANCE)
+    run.tally["freight bills"] += 1

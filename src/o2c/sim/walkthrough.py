@@ -109,7 +109,8 @@ class Scene:
             return row.number, row.subtotal + row.tax_total
 
 
-def run_walkthrough(engine: Engine, out: Console) -> None:
+def run_walkthrough(engine: Engine, out: Console) -> list[str]:
+    """Walk sample orders through the cycle; returns the commands worth running next."""
     clock = ManualClock(START)
     reports = load_sample_data(UnitOfWork(engine, clock))
     out.print("[bold]Sample data loaded:[/bold] " + ", ".join(f"{r.created} {r.kind}" for r in reports))
@@ -169,11 +170,12 @@ def run_walkthrough(engine: Engine, out: Console) -> None:
 
     _print_orders(scene, out)
     _print_aging(scene, out)
-    out.print(
-        "\n[bold]Try next[/bold]: [cyan]o2c -d sqlite:///demo.db order show SO-00000002[/cyan], "
-        "[cyan]o2c -d sqlite:///demo.db order events SO-00000001[/cyan], "
-        "or import your own data with [cyan]o2c import customers FILE.csv[/cyan] (see README)."
-    )
+    return [
+        f"order show {bumpy.number}",
+        f"order events {happy.number}",
+        "report carriers --period all",
+        "receivables aging",
+    ]
 
 
 def _return_and_case(scene: Scene, number: str, customer: str) -> None:

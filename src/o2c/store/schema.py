@@ -3,7 +3,22 @@ must be known, as Alembic and the test fixtures do."""
 
 from __future__ import annotations
 
-from o2c.store import after_sale_tables, analytics_tables, auth_tables, supply_tables, tables
+from o2c.store import (
+    after_sale_tables,
+    analytics_tables,
+    auth_tables,
+    freight_tables,
+    supply_tables,
+    tables,
+)
 from o2c.store.columns import metadata
 
-__all__ = ["after_sale_tables", "analytics_tables", "auth_tables", "metadata", "supply_tables", "tables"]
+__all__ = [
+    "after_sale_tables",
+    "analytics_tables",
+    "auth_tables",
+    "freight_tables",
+    "metadata",
+    "supply_tables",
+    "tables",
+]
