@@ -1,0 +1,103 @@
+"""Where a backorder waits, and which promise new supply brings, through the real purchasing services.
+
+Every test runs on SQLite and PostgreSQL. Day 0 is the test clock's date (Monday 2026-03-02). Customer
+C1's ship-to is in region east. DC1 (east) needs 1 + 1 days of processing and pick/pack and its ground
+lane to east takes 2: lead 4. DC2 (west) needs 2 + 1 days and its lane to east 4: lead 7. P1 has a stock
+row at both, empty. Worked by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from o2c.services.purchasing import (
+    PurchaseOrderLineRequest,
+    PurchaseOrderRequest,
+    ReceiptLineRequest,
+    ReceiveRequest,
+    create_purchase_order,
+    receive_purchase_order,
+)
+from o2c.store.tables import events, order_lines, orders
+from o2c.store.uow import UnitOfWork
+from tests.factories import add_customer, add_product, add_stock, add_supplier
+from tests.integration.test_atp_service import add_lane, add_site, day, place
+
+
+@pytest.fixture
+def world(engine: Engine) -> dict[str, int]:
+    add_customer(engine, "C1", region="east")
+    add_supplier(engine, "SUP1")
+    ids = {"P1": add_product(engine, "P1")}
+    ids["DC1"] = add_site(engine, "DC1", "east", 1, 1)
+    ids["DC2"] = add_site(engine, "DC2", "west", 2, 1)
+    add_lane(engine, "east", "east", 2)
+    add_lane(engine, "west", "east", 4)
+    for site in ("DC1", "DC2"):
+        ids[f"P1@{site}"] = add_stock(engine, ids["P1"], ids[site], 0)
+    return ids
+
+
+def buy(uow: UnitOfWork, location: str, quantity: int, due: date, sku: str = "P1") -> str:
+    line = PurchaseOrderLineRequest(sku=sku, quantity=quantity, unit_cost=Decimal("5"), promised_date=due)
+    request = PurchaseOrderRequest(supplier="SUP1", location=location, lines=[line])
+    return create_purchase_order(uow, request).number
+
+
+def receive(uow: UnitOfWork, po: str, quantity: int) -> tuple[str, ...]:
+    request = ReceiveRequest(lines=[ReceiptLineRequest(line_no=1, received=quantity)])
+    return receive_purchase_order(uow, po, request).allocated_orders
+
+
+def line(engine: Engine, number: str, line_no: int = 1) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(order_lines)
+            .join(orders, orders.c.id == order_lines.c.order_id)
+            .where(orders.c.number == number, order_lines.c.line_no == line_no)
+        ).mappings()
+        return dict(row.one())
+
+
+def promise_events(engine: Engine, number: str) -> list[tuple[str, str | None, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events.c.event_type, events.c.payload)
+            .where(events.c.entity_id == number, events.c.event_type.like("order_line.%"))
+            .order_by(events.c.id)
+        )
+        return [(r.event_type, r.payload["old_date"], r.payload["new_date"]) for r in rows]
+
+
+# --- where a backorder waits -----------------------------------------------------------------------
+
+
+def test_a_backorder_waits_at_the_location_whose_supply_reaches_the_ship_to_first(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    buy(uow, "DC1", 5, day(20))
+    buy(uow, "DC2", 5, day(2))
+
+    number = place(uow, "C1", ("P1", 5))
+
+    # Both rows are empty. DC1 delivers 20 + 4 = day 24; DC2 2 + 3 + 4 = day 9: the line waits at DC2.
+    got = line(engine, number)
+    assert (got["location_id"], got["qty_backordered"], got["promised_date"]) == (world["DC2"], 5, day(9))
+
+
+def test_a_backorder_waiting_for_a_receipt_is_allocated_where_the_receipt_arrives(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    po = buy(uow, "DC2", 5, day(2))  # the only supply of P1: at DC2, the higher location id
+    number = place(uow, "C1", ("P1", 5))
+
+    assert receive(uow, po, 5) == (number,)
+
+    # the 5 received at DC2 are reserved there for the line; DC1 is untouched
+    got = line(engine, number)
+    assert (got["location_id"], got["qty_allocated"], got["qty_backordered"]) == (world["DC2"], 5, 0)
