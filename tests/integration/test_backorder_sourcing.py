@@ -13,17 +13,28 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
     ReceiptLineRequest,
     ReceiveRequest,
+    ShipmentNoticeLine,
+    ShipmentNoticeRequest,
     create_purchase_order,
+    notify_shipment,
     receive_purchase_order,
+    reschedule_purchase_order_line,
 )
-from o2c.store.tables import events, order_lines, orders
+from o2c.services.transfers import (
+    ShipTransferRequest,
+    TransferLineRequest,
+    TransferRequest,
+    create_transfer,
+    ship_transfer,
+)
+from o2c.store.tables import events, order_lines, orders, stock
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_product, add_stock, add_supplier
 from tests.integration.test_atp_service import add_lane, add_site, day, place
@@ -101,3 +112,81 @@ def test_a_backorder_waiting_for_a_receipt_is_allocated_where_the_receipt_arrive
     # the 5 received at DC2 are reserved there for the line; DC1 is untouched
     got = line(engine, number)
     assert (got["location_id"], got["qty_allocated"], got["qty_backordered"]) == (world["DC2"], 5, 0)
+
+
+# --- new or earlier supply promises the waiting backorders earlier --------------------------------
+
+
+@pytest.fixture
+def waiting(uow: UnitOfWork, engine: Engine, world: dict[str, int]) -> dict[str, str]:
+    """O1 waits for 4 of P1 at DC1 from a PO due day 20: promised 20 + 4 = day 24 (2026-03-26)."""
+    po = buy(uow, "DC1", 4, day(20))
+    number = place(uow, "C1", ("P1", 4))
+    assert line(engine, number)["promised_date"] == day(24)
+    return {"po": po, "O1": number}
+
+
+def test_a_new_purchase_order_promises_a_waiting_backorder_the_earlier_date_it_covers(
+    uow: UnitOfWork, engine: Engine, waiting: dict[str, str]
+) -> None:
+    buy(uow, "DC1", 4, day(5))
+
+    # the 4 now come on day 5: delivered 5 + 4 = day 9 (2026-03-11), not at risk
+    got = line(engine, waiting["O1"])
+    assert (got["promised_date"], got["promise_at_risk"]) == (day(9), False)
+    with engine.connect() as conn:
+        assert conn.execute(select(orders.c.promised_date)).scalar_one() == day(9)
+    assert promise_events(engine, waiting["O1"]) == [
+        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-11")
+    ]
+
+
+def test_a_new_purchase_order_too_small_for_the_backorder_changes_no_promise(
+    uow: UnitOfWork, engine: Engine, waiting: dict[str, str]
+) -> None:
+    buy(uow, "DC1", 3, day(5))  # 3 on day 5 do not cover 4: still day 20's receipt
+
+    assert line(engine, waiting["O1"])["promised_date"] == day(24)
+    assert promise_events(engine, waiting["O1"]) == []
+
+
+def test_a_shipping_notice_that_brings_the_receipt_forward_brings_the_promise_forward(
+    uow: UnitOfWork, engine: Engine, waiting: dict[str, str]
+) -> None:
+    notice = ShipmentNoticeRequest(expected_date=day(6), lines=[ShipmentNoticeLine(line_no=1, quantity=4)])
+    notify_shipment(uow, waiting["po"], notice)
+
+    # expected day 6 now: delivered 6 + 4 = day 10 (2026-03-12)
+    assert line(engine, waiting["O1"])["promised_date"] == day(10)
+    assert promise_events(engine, waiting["O1"]) == [
+        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-12")
+    ]
+
+
+def test_an_earlier_expected_date_brings_the_promise_forward(
+    uow: UnitOfWork, engine: Engine, waiting: dict[str, str]
+) -> None:
+    reschedule_purchase_order_line(uow, waiting["po"], 1, expected_date=day(8))
+
+    # expected day 8: delivered 8 + 4 = day 12
+    assert line(engine, waiting["O1"])["promised_date"] == day(12)
+
+
+def test_a_transfer_shipped_to_the_location_brings_the_promise_forward(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int], waiting: dict[str, str]
+) -> None:
+    with engine.begin() as conn:  # a count finds 10 of P1 at DC2 (nobody waits there)
+        conn.execute(update(stock).where(stock.c.id == world["P1@DC2"]).values(on_hand=10))
+    transfer = create_transfer(
+        uow,
+        TransferRequest(
+            from_location="DC2", to_location="DC1", lines=[TransferLineRequest(sku="P1", quantity=4)]
+        ),
+    )
+    ship_transfer(uow, transfer.number, ShipTransferRequest(expected_date=day(3)))
+
+    # in transit to DC1, due day 3: delivered 3 + 4 = day 7 (2026-03-09)
+    assert line(engine, waiting["O1"])["promised_date"] == day(7)
+    assert promise_events(engine, waiting["O1"]) == [
+        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-09")
+    ]

@@ -1,5 +1,7 @@
 """Proactive re-promising: when a purchase-order line or a transfer of a SKU-location slips or shrinks,
-the open backordered lines it was to serve get new delivery dates, flagged at risk, with an event.
+the open backordered lines it was to serve get new delivery dates, flagged at risk, with an event; when
+new or earlier supply comes, the lines waiting for it are promised the earlier dates it covers
+(:func:`promise_new_supply`).
 
 Supply of a SKU-location is handed out to its backordered lines in the order of their claims: promised
 lines by demand date (then order received, line), then unpromised ones. A promised line whose new
@@ -17,6 +19,18 @@ from o2c.services.promising import not_before
 from o2c.store.events import Event
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
+
+
+def promise_new_supply(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
+    """Re-promise the open backordered lines of one SKU-location after supply was added or brought
+    forward (a new purchase order, an earlier shipping notice, a transfer shipped to it).
+
+    As :func:`repromise`, and a promised line that the supply now covers earlier gets the earlier
+    date too (``not_before`` its requested date), recorded as ``order_line.promise_brought_forward``
+    with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged at risk
+    (none, unless supply also went away), sorted.
+    """
+    return _repromise(uow, product_id, location_id, actor, bring_forward=True)
 
 
 def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
@@ -48,6 +62,12 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
     order's promised date becomes its latest line's. A line with no lane keeps its date.
     """
+    return _repromise(uow, product_id, location_id, actor, bring_forward=False)
+
+
+def _repromise(
+    uow: UnitOfWork, product_id: int, location_id: int, actor: str, *, bring_forward: bool
+) -> list[str]:
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
@@ -76,6 +96,11 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
             changes.append(LinePromise(line.line_id, new, at_risk=True))
             at_risk.add(line.order_number)
             _record(uow, line, "order_line.repromised", line.promised_date, new, now, actor)
+        elif bring_forward and new is not None and line.promised_date is not None:
+            new = not_before(new, line.requested_date)
+            if new < line.promised_date:
+                changes.append(LinePromise(line.line_id, new, at_risk=False))
+                _record(uow, line, "order_line.promise_brought_forward", line.promised_date, new, now, actor)
     repo.set_line_promises(changes)
     changed = {c.line_id for c in changes}
     repo.refresh_order_promises(ln.order_id for ln in lines if ln.line_id in changed)
