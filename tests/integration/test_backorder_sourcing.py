@@ -190,3 +190,28 @@ def test_a_transfer_shipped_to_the_location_brings_the_promise_forward(
     assert promise_events(engine, waiting["O1"]) == [
         ("order_line.promise_brought_forward", "2026-03-26", "2026-03-09")
     ]
+
+
+# --- priority takes a receipt another line was promised: that line is re-promised -------------------
+
+
+def test_a_receipt_priority_gives_to_a_later_promised_line_re_promises_the_line_that_lost_it(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    first = buy(uow, "DC1", 5, day(3))
+    buy(uow, "DC1", 5, day(10))
+    o1 = place(uow, "C1", ("P1", 5))  # tier 2: day 3's receipt, delivered 3 + 4 = day 7
+    o2 = place(uow, "GOLD", ("P1", 5))  # tier 1, later: day 10's receipt, delivered day 14
+    assert [line(engine, n)["promised_date"] for n in (o1, o2)] == [day(7), day(14)]
+
+    assert receive(uow, first, 5) == (o2,)  # priority: the strategic account takes the 5
+
+    # O1 lost the receipt it was promised: only day 10's 5 are left for it, delivered day 14, at risk
+    lost, won = line(engine, o1), line(engine, o2)
+    assert (lost["qty_backordered"], lost["promised_date"], lost["promise_at_risk"]) == (5, day(14), True)
+    assert (won["qty_allocated"], won["promise_at_risk"]) == (5, False)
+    assert promise_events(engine, o1) == [("order_line.repromised", "2026-03-09", "2026-03-16")]
+    with engine.connect() as conn:
+        order = conn.execute(select(orders.c.promised_date).where(orders.c.number == o1)).scalar_one()
+    assert order == day(14)
