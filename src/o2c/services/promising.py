@@ -318,9 +318,10 @@ def _promise_line(
         return not_before(ship_and_delivery(start, source)[1], requested)
     if not line.qty_allocated:  # nothing reserved yet: wait where supply reaches the ship-to first
         line.location_id = _best_location(line, sources, plans, start) or line.location_id
-        if line.location_id is None:
-            return None
-    source, key = sources[line.location_id], (line.product_id, line.location_id)
+    location_id = line.location_id
+    if location_id is None:
+        return None
+    source, key = sources[location_id], (line.product_id, location_id)
     plan = plans.setdefault(key, DailyPlan.of(None, start, DEFAULT_HORIZON))
     period = earliest_period(plan.cumulative(), line.qty_backordered)
     if period is None or source.transit_days is None:
