@@ -11,10 +11,11 @@ event with the old and new dates; a line the horizon no longer covers loses its 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from o2c.domain.atp import cumulative_atp, earliest_period
+from o2c.domain.atp import cumulative_atp
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, daily_plans, demand_date
 from o2c.services.promising import not_before
 from o2c.store.events import Event
@@ -97,8 +98,9 @@ def _repromise(
             needed += line.quantity
             if line.transit_days is None:
                 continue
-            period = earliest_period(supply, needed)
-            new = None if period is None else plan.day(period) + timedelta(days=_lead(line))
+            period = bisect_left(supply, needed)  # supply only grows: the first day covering it
+            covered = period < len(supply)
+            new = plan.day(period) + timedelta(days=_lead(line)) if covered else None
             change = _redate(line, new, bring_forward)
             if change is not None:
                 changes.append(change)
