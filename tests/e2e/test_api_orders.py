@@ -41,6 +41,23 @@ def test_the_same_idempotency_key_returns_the_first_order_and_stores_nothing_mor
     assert world.count(orders) == 1
 
 
+def test_a_replay_answers_what_was_first_answered_even_after_the_order_changed(world: World) -> None:
+    key = {"Idempotency-Key": "web-2"}
+    first = world.place("sales", "C1", ("SKU-A", 3), headers=key)
+    number = first.json()["number"]
+    assert world.post("sales", f"/orders/{number}/cancel").json()["status"] == "cancelled"
+
+    again = world.place("sales", "C1", ("SKU-A", 3), headers=key)
+
+    # the order is cancelled now and its 3 units released, but the answer is the first one: open, 3 held
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+    assert {k: v for k, v in again.json().items() if k != "version"} == {
+        k: v for k, v in first.json().items() if k != "version"
+    }
+    assert (again.json()["status"], again.json()["lines"][0]["allocated"]) == ("open", 3)
+    assert world.count(orders) == 1
+
+
 def test_two_users_with_the_same_key_place_two_orders(world: World) -> None:
     key = {"Idempotency-Key": "same"}
     one = world.place("sales", "C1", ("SKU-A", 1), headers=key).json()["number"]

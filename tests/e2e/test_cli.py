@@ -137,6 +137,21 @@ def test_a_packed_order_can_ship_in_part_and_the_rest_later(loaded: Path, tmp_pa
     assert (rest["status"], rest["lines"][0]["shipped"]) == ("shipped", 3)
 
 
+def test_an_advance_refused_at_its_last_step_leaves_the_order_as_it_was(loaded: Path, tmp_path: Path) -> None:
+    customer = first_row(SAMPLE / "customers.csv")["code"]
+    sku = first_row(SAMPLE / "products.csv")["sku"]
+    body = {"customer": customer, "lines": [{"sku": sku, "quantity": 1}]}
+    number = as_json(loaded, "order", "place", str(write_order(tmp_path, body)))["number"]
+
+    refused = o2c(
+        loaded, "order", "advance", number, "--to", "shipped", "--carrier", "NOPE", "--tracking", "T"
+    )
+
+    assert "carrier NOPE does not exist" in one_line_error(refused)
+    shown = as_json(loaded, "order", "show", number)
+    assert (shown["status"], shown["stages"]["released_at"]) == ("open", None)  # not left packed
+
+
 def test_a_malformed_order_file_is_one_line_on_stderr_and_stores_nothing(
     loaded: Path, tmp_path: Path
 ) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IdempotencyConflict
@@ -62,6 +63,26 @@ def test_the_same_order_sent_twice_returns_the_first_result_and_stores_nothing_n
     assert (again.status, again.total) == (first.status, first.total)
     assert footprint(engine) == (1, 2, 2, 3)
     assert stock_level(engine, widget) == (100, 2)
+
+
+def test_a_replay_returns_the_first_acknowledgement_not_the_order_as_it_is_now(
+    uow: UnitOfWork, engine: Engine, widget: int
+) -> None:
+    with engine.begin() as conn:  # no gadget in stock: line 2 is backordered at entry
+        conn.execute(update(stock).where(stock.c.id != widget).values(on_hand=0))
+    first = place_order(uow, keyed("po-4712"))
+    assert [(ln.allocated, ln.backordered) for ln in first.lines] == [(2, 0), (0, 1)]
+    with engine.begin() as conn:  # since then: the gadget arrived and the order's lines changed
+        conn.execute(update(order_lines).values(qty_backordered=0, qty_allocated=order_lines.c.qty_ordered))
+        conn.execute(update(orders).values(promised_date=date(2026, 4, 1)))
+
+    again = place_order(uow, keyed("po-4712"))
+
+    # exactly the first answer (same number, allocations, promised dates), marked as a replay
+    assert again.replayed and not first.replayed
+    assert replace(again, replayed=False) == first
+    assert [(ln.allocated, ln.backordered) for ln in again.lines] == [(2, 0), (0, 1)]
+    assert again.promised_date == first.promised_date != date(2026, 4, 1)
 
 
 def test_the_same_key_with_a_different_body_is_a_conflict_and_stores_nothing(

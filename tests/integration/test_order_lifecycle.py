@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, update
 
 from o2c.domain.clock import ManualClock
-from o2c.domain.errors import IllegalTransition
+from o2c.domain.errors import IllegalTransition, NotFound
 from o2c.services.backorders import allocate_arrivals
 from o2c.services.billing import PaymentRequest, receivables_aging, record_payment
 from o2c.services.fulfilment import (
     DeliverRequest,
     DeliveryException,
     ShipRequest,
+    advance_order,
     cancel_order,
     deliver_shipment,
     pack_order,
@@ -250,3 +252,39 @@ def test_a_shipment_weighs_its_shipped_units_at_their_product_weights(
         weights = conn.execute(select(shipments.c.weight_g).order_by(shipments.c.id)).scalars().all()
     # first: 4 widgets x 1250 g + 2 gadgets x 340 g = 5000 + 680 = 5680 g; second: 6 widgets x 1250 g = 7500 g
     assert weights == [5680, 7500]
+
+
+def test_advancing_to_shipped_releases_picks_packs_and_ships_in_one_go(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    number = place_order(uow, order(("WIDGET", 4))).number
+
+    shipped = advance_order(uow, number, "shipped", ShipRequest(carrier="UPS", tracking_number="1Z"))
+
+    # 4 left the shelf: on hand 100 - 4 = 96, nothing reserved; one shipment, every stage on the way
+    assert (shipped.status, shipped.lines[0].shipped) == ("shipped", 4)
+    assert stock_level(engine, world["widget"]) == (96, 0)
+    kinds = [e.event_type for e in _events(uow, number)]
+    assert kinds[2:] == ["order.released", "order.picked", "order.packed", "order.shipped"]
+
+
+def test_an_advance_whose_last_step_is_refused_leaves_the_order_as_it_was(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    number = place_order(uow, order(("WIDGET", 4))).number
+
+    with pytest.raises(NotFound, match="carrier NOPE"):
+        advance_order(uow, number, "shipped", ShipRequest(carrier="NOPE", tracking_number="1Z"))
+
+    # release, pick and pack went with the refused shipment: still open, 4 reserved, no new events
+    after = get_order(uow, number)
+    assert (after.status, after.stages["released_at"], after.stages["packed_at"]) == ("open", None, None)
+    assert stock_level(engine, world["widget"]) == (100, 4)
+    assert [e.event_type for e in _events(uow, number)] == ["order.received", "order.reserved"]
+    with engine.connect() as conn:
+        assert conn.execute(select(shipments.c.id)).all() == []
+
+
+def _events(uow: UnitOfWork, number: str) -> list[Any]:
+    with uow:
+        return list(uow.events.for_entity("order", number))

@@ -65,7 +65,7 @@ def world(engine: Engine) -> dict[str, int]:
 @pytest.fixture
 def seams(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     """Record the calls to the backorder and promising seams, and that they run inside the transaction."""
-    calls: dict[str, list[Any]] = {"allocate": [], "repromise": []}
+    calls: dict[str, list[Any]] = {"allocate": [], "repromise": [], "new_supply": []}
 
     def allocate(uow: UnitOfWork, arrivals: Any, actor: str) -> list[str]:
         calls["allocate"].append((sorted(arrivals), uow.connection.in_transaction()))
@@ -75,8 +75,13 @@ def seams(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         calls["repromise"].append(((product_id, location_id), uow.connection.in_transaction()))
         return ["SO-AT-RISK"]
 
+    def promise_new_supply(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
+        calls["new_supply"].append(((product_id, location_id), uow.connection.in_transaction()))
+        return []
+
     monkeypatch.setattr(purchasing, "allocate_arrivals", allocate)
     monkeypatch.setattr(purchasing, "repromise", repromise)
+    monkeypatch.setattr(purchasing, "promise_new_supply", promise_new_supply)
     return calls
 
 
@@ -179,8 +184,14 @@ def test_a_purchase_order_is_notified_received_in_part_with_a_rejection_and_clos
         (sorted([(world["widget"], world["dc1"]), (world["gadget"], world["dc1"])]), True),
     ]
     assert first.allocated_orders == ("SO-ALLOCATED",)
-    # Widget supply changed twice: the notice moved its date, and 10 rejected units will not come.
-    assert seams["repromise"] == [((world["widget"], world["dc1"]), True)] * 2
+    # New supply of both SKUs (in product id order), then widgets brought forward by the notice.
+    assert seams["new_supply"] == [
+        ((world["widget"], world["dc1"]), True),
+        ((world["gadget"], world["dc1"]), True),
+        ((world["widget"], world["dc1"]), True),
+    ]
+    # 10 rejected widgets will not come: what counted on them is re-promised.
+    assert seams["repromise"] == [((world["widget"], world["dc1"]), True)]
     assert first.at_risk_orders == ("SO-AT-RISK",)
 
 

@@ -11,7 +11,8 @@ shipments on a fresh SQLite database per example. After every step:
   what supply and substitutes filled, plus what the customer cancelled, plus what still waits;
   substitute lines add up to the substituted quantity of the line they stand in for.
 
-Then threads placing orders race threads receiving goods on the same SKUs (both databases).
+Then threads placing orders race threads receiving goods on the same SKUs (both databases): receipts
+written straight to stock and allocated, and receipts through the purchase-order receiving service.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +52,21 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.services.purchasing import (
+    PurchaseOrderLineRequest,
+    PurchaseOrderRequest,
+    ReceiptLineRequest,
+    ReceiveRequest,
+    create_purchase_order,
+    receive_purchase_order,
+)
 from o2c.services.results import OrderSummary
 from o2c.store.database import create_db_engine
 from o2c.store.supply_tables import shortfall_outcomes
 from o2c.store.tables import order_lines, orders, product_alternates, stock
 from o2c.store.uow import UnitOfWork, retrying
 from tests.conftest import START
-from tests.factories import add_carrier, add_customer, add_location, add_product, add_stock
+from tests.factories import add_carrier, add_customer, add_location, add_product, add_stock, add_supplier
 
 SKUS = ("P1", "P2", "ALT1")  # ALT1 may stand in for P1
 LOCATIONS = ("E", "W")
@@ -319,3 +329,66 @@ def test_receipts_racing_order_entry_allocate_every_unit_once(db_url: str) -> No
         assert facts[ln["id"], "allocated"] == told[(*key, "allocated")], key
         assert ln["qty_substituted"] == told[(*key, "substituted")], key
     assert {outcome for _, _, outcome in told} == {"allocated", "substituted"}
+
+
+def receive_purchase_orders(
+    engine: Engine, seed: int, pos: dict[int, str], start: threading.Barrier, backlog: threading.Semaphore
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """As :func:`receive_goods`, through the receiving service: ``pos`` is the open PO of each stock row."""
+    rng = random.Random(seed)
+    uow = UnitOfWork(engine, ManualClock(START + timedelta(minutes=seed)))
+    start.wait(timeout=30)
+    done = []
+    for _ in range(STEPS):
+        assert backlog.acquire(timeout=60)
+        stock_id, quantity = rng.choice(sorted(pos)), rng.randint(1, 6)
+        line = ReceiptLineRequest(line_no=1, received=quantity)
+        receipt = receive_purchase_order(uow, pos[stock_id], ReceiveRequest(lines=[line]))
+        done.append((stock_id, quantity, receipt.allocated_orders))
+    return done
+
+
+def test_purchase_order_receipts_racing_order_entry_allocate_every_unit_once(db_url: str) -> None:
+    engine = create_db_engine(db_url, pool_size=PLACING + RECEIVING + 4, max_overflow=0)
+    try:
+        stock_ids = build_world(engine, on_hand=2)
+        add_supplier(engine, "SUP1")
+        uow = UnitOfWork(engine, ManualClock(START))
+        pos = {  # one open PO of 1,000 per stock row of the ordered SKUs: receipts never run out
+            stock_ids[sku, loc]: create_purchase_order(
+                uow,
+                PurchaseOrderRequest(
+                    supplier="SUP1",
+                    location=loc,
+                    lines=[
+                        PurchaseOrderLineRequest(
+                            sku=sku, quantity=1000, unit_cost=Decimal("1"), promised_date=START.date()
+                        )
+                    ],
+                ),
+            ).number
+            for sku, loc in sorted(stock_ids)
+            if sku != "ALT1"
+        }
+        start, backlog = threading.Barrier(PLACING + RECEIVING), threading.Semaphore(0)
+        with ThreadPoolExecutor(max_workers=PLACING + RECEIVING) as pool:
+            placing = [pool.submit(place_orders, engine, seed, start, backlog) for seed in range(PLACING)]
+            receiving = [
+                pool.submit(receive_purchase_orders, engine, 200 + seed, pos, start, backlog)
+                for seed in range(RECEIVING)
+            ]
+        assert [f.exception() for f in placing + receiving if f.exception() is not None] == []
+        placed = {s.number for f in placing for s in f.result()}
+        receipts = [r for f in receiving for r in f.result()]
+        books = read_books(engine)
+    finally:
+        engine.dispose()
+
+    received = dict.fromkeys(stock_ids.values(), 2)
+    for stock_id, quantity, _ in receipts:
+        received[stock_id] += quantity
+    # every unit received is on hand once, held by at most one line; nothing waits beside free stock
+    check_stock(books, received)
+    check_shortfalls(books)
+    assert {ln["number"] for ln in books[1]} == placed
+    assert any(allocated for _, _, allocated in receipts)  # contended: receipts did fill backorders

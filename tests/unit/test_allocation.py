@@ -179,3 +179,15 @@ def test_a_line_never_takes_more_than_is_available_or_more_than_it_asked_for() -
     assert taken.get(1, 0) <= 7
     assert taken.get(2, 0) <= 5
     assert sum(r.allocated for r in result) == 12  # 3 + 8 + 1 + 6 = 18 wanted, only 7 + 5 = 12 there
+
+
+def test_a_line_nothing_covers_waits_in_the_ship_to_region_when_every_location_is_empty() -> None:
+    # both empty: the tie on available (0) goes to the ship-to's region (west, location 2), not to id 1
+    result = allocate(
+        [demand(1, 5)],
+        [position(1, 0, region="east"), position(2, 0, region="west")],
+        P.ALLOW_PARTIAL,
+        "west",
+    )
+
+    assert [(r.location_id, r.allocated, r.backordered) for r in result] == [(2, 0, 5)]

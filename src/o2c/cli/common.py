@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from o2c.domain.clock import SystemClock
 from o2c.domain.errors import ValidationFailed
-from o2c.store.database import create_db_engine
+from o2c.store.database import open_database
 from o2c.store.migrate import ensure_current
 from o2c.store.uow import UnitOfWork
 
@@ -41,8 +41,10 @@ class State:
         self._engine: Engine | None = None
 
     def engine(self, *, migrated: bool = True) -> Engine:
+        """Open the database on first use: it must exist and be at the current schema, unless the
+        command creates or migrates it (``migrated=False``: ``o2c init``, ``demo``, ``simulate``)."""
         if self._engine is None:
-            self._engine = create_db_engine(self.url)
+            self._engine = open_database(self.url, create=not migrated)
             if migrated:
                 ensure_current(self._engine, self.url)
         return self._engine

@@ -27,12 +27,10 @@ from o2c.services.fulfilment import (
     DeliverRequest,
     DeliveryException,
     ShipRequest,
+    advance_order,
     cancel_order,
     deliver_shipment,
-    pack_order,
-    pick_order,
     release_credit_hold,
-    release_order,
     ship_order,
 )
 from o2c.services.ordering import PlaceOrderRequest, get_order, place_order
@@ -102,8 +100,9 @@ def order_advance(
     fmt: FormatOption = Format.TABLE,
     actor: ActorOption = "cli",
 ) -> None:
-    """Move an order forward: release, pick, pack, ship (shipping needs --carrier and --tracking)."""
-    state = state_of(ctx)
+    """Move an order forward: release, pick, pack, ship (shipping needs --carrier and --tracking).
+
+    All the steps are one transaction: if one is refused, the order is left as it was."""
     if to is Stage.SHIPPED and not (carrier and tracking):
         raise ValidationFailed("shipping needs --carrier and --tracking", field="carrier")
     ship = ShipRequest(
@@ -111,28 +110,7 @@ def order_advance(
         tracking_number=tracking or "-",
         freight_cost=decimal_option(freight, "--freight"),
     )
-    order = get_order(state.uow(), number)
-    shipped_now = False
-    while order.status != to.value and not (shipped_now and order.status == "partially_shipped"):
-        rank = _ADVANCE_RANK.get(order.status)
-        if rank is None or rank >= _ADVANCE_RANK[to.value]:
-            raise ValidationFailed(f"order {number} is {order.status}: cannot advance it to {to}", field="to")
-        if order.status == "packed":
-            order = ship_order(state.uow(), number, ship, actor)
-            shipped_now = True
-        else:
-            order = _ADVANCE_STEP[order.status](state.uow(), number, actor)
-    show_order(order, fmt)
-
-
-# Where each status stands on the way to shipped, and the step that moves it on.
-_ADVANCE_RANK = {"open": 0, "partially_shipped": 0, "released": 1, "picked": 2, "packed": 3, "shipped": 4}
-_ADVANCE_STEP = {
-    "open": release_order,
-    "partially_shipped": release_order,
-    "released": pick_order,
-    "picked": pack_order,
-}
+    show_order(advance_order(state_of(ctx).uow(), number, to.value, ship, actor), fmt)
 
 
 @order_app.command("ship")

@@ -51,7 +51,9 @@ def allocate(
     """Reserve stock for each line from one location; the shortfall follows ``policy``.
 
     A line is sourced from the first location, in order of preference, that covers it whole; when
-    none does, from the one with most available. Preference: the ship-to's own region, then most
+    none does, from the one with most available (on a tie, the ship-to's region, then the lowest
+    location id: where a line with nothing reserved waits until promising finds where supply reaches
+    the ship-to first). Preference: the ship-to's own region, then most
     available, then lowest location id (deterministic). Lines of the same product draw on the same
     remaining availability, in line order.
     """
@@ -96,4 +98,4 @@ def _choose_source(
     for pos in ranked:
         if remaining[pos.stock_id] >= quantity:
             return pos
-    return max(ranked, key=lambda pos: (remaining[pos.stock_id], -pos.location_id))
+    return max(ranked, key=lambda pos: (remaining[pos.stock_id], pos.region == region, -pos.location_id))

@@ -14,7 +14,11 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
    rank order (a new order line for each alternate);
 4. write guarded reservations, the order lines, ``order.backorder_allocated`` /
    ``order.backorder_substituted`` events and ``allocated`` / ``substituted`` shortfall outcomes,
-   and bring the stockout episodes of the locked rows up to date.
+   and bring the stockout episodes of the locked rows up to date;
+5. where a line that was promised still waits at a row that filled others (the rule need not follow
+   the promises: a strategic account may take a receipt promised to someone else), re-promise the
+   lines there (:func:`o2c.services.repromising.repromise_many`): a promise no longer covered gets the
+   later date, flagged at risk, with an ``order_line.repromised`` event.
 
 Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
 reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.
@@ -39,6 +43,7 @@ from o2c.domain.backorders import (
 from o2c.domain.backorders import allocate_backorders as share_supply
 from o2c.domain.errors import NotFound
 from o2c.domain.order import Order
+from o2c.services.repromising import repromise_many
 from o2c.store.backorders import AlternateProduct, BackorderRepository, WaitingLine
 from o2c.store.events import Event
 from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
@@ -191,6 +196,9 @@ def fill_backorders(
         for f in fills
     )
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
+    # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
+    # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
+    repromise_many(uow, plan.still_promised(), actor)
     return AllocationReport(rule, tuple(fills))
 
 
@@ -202,6 +210,8 @@ class _Plan:
     """What to allocate (own product) and substitute (alternate), per backorder line id."""
 
     lines: dict[int, BackorderLine]
+    need: dict[int, int] = field(default_factory=dict)  # still backordered after the plan
+    where: dict[int, int | None] = field(default_factory=dict)  # where each line is sourced after it
     allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
     substitutions: list[tuple[int, StockPosition, int, AlternateProduct]] = field(default_factory=list)
 
@@ -212,6 +222,18 @@ class _Plan:
         for _, pos, qty, _alt in self.substitutions:
             total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
         return total
+
+    def still_promised(self) -> set[tuple[int, int]]:
+        """``(product, location)`` rows that filled some line while a promised line there still waits."""
+        filled = {(pos.product_id, pos.location_id) for _, pos, _ in self.allocations}
+        return {
+            (line.product_id, at)
+            for line_id, line in self.lines.items()
+            if line.promised_date is not None
+            and self.need[line_id] > 0
+            and (at := self.where[line_id]) is not None
+            and (line.product_id, at) in filled
+        }
 
     def by_order(self) -> dict[str, _Share]:
         """Each touched order's allocations and substitutions, in plan order."""
@@ -239,9 +261,9 @@ def _plan(
 
     Lines are indexed by product once, so the work grows with lines + positions, not their product.
     """
-    plan = _Plan({w.line.line_id: w.line for w in waiting})
     need = {w.line.line_id: w.line.quantity for w in waiting}
     where = {w.line.line_id: w.location_id for w in waiting}  # a line sourced nowhere is pinned on first fill
+    plan = _Plan({w.line.line_id: w.line for w in waiting}, need, where)
     left = {pos.stock_id: pos.available for pos in positions}
     by_product: dict[int, list[BackorderLine]] = {}
     for w in waiting:  # in line id order: first come, first served among equals

@@ -50,10 +50,51 @@ def release_credit_hold(uow: UnitOfWork, number: str, actor: str) -> OrderSummar
 def _simple_step(uow: UnitOfWork, number: str, actor: str, step: str) -> OrderSummary:
     with uow:
         order = uow.orders.get(number)
+        _step(uow, order, step, uow.clock.now(), actor)
+        uow.commit()
+        return summarise(order)
+
+
+def _step(uow: UnitOfWork, order: Order, step: str, now: datetime, actor: str) -> None:
+    {"release": order.release, "pick": order.pick, "pack": order.pack}[step](now)
+    uow.orders.save(order)
+    uow.events.record(_event(order, f"order.{order.status}", now, actor))
+
+
+# Where each status stands on the way to shipped, and the step that moves it on from there.
+_ADVANCE_RANK = {"open": 0, "partially_shipped": 0, "released": 1, "picked": 2, "packed": 3, "shipped": 4}
+_ADVANCE_STEP = {"open": "release", "partially_shipped": "release", "released": "pick", "picked": "pack"}
+ADVANCE_STAGES = ("released", "picked", "packed", "shipped")
+
+
+@retrying()
+def advance_order(
+    uow: UnitOfWork, number: str, to: str, ship: ShipRequest | None = None, actor: str = "system"
+) -> OrderSummary:
+    """Move an order on to ``to`` (one of :data:`ADVANCE_STAGES`) through every step in between —
+    release, pick, pack, ship (``ship`` says how) — in one transaction: if a step is refused, none of
+    them happened. Shipping a partial quantity stops at ``partially_shipped``."""
+    if to not in ADVANCE_STAGES:
+        raise ValidationFailed(
+            f"cannot advance an order to {to}: use one of {', '.join(ADVANCE_STAGES)}", field="to"
+        )
+    with uow:
+        order = uow.orders.get(number)
         now = uow.clock.now()
-        {"release": order.release, "pick": order.pick, "pack": order.pack}[step](now)
-        uow.orders.save(order)
-        uow.events.record(_event(order, f"order.{order.status}", now, actor))
+        shipped_now = False
+        while order.status != to and not (shipped_now and order.status is OrderStatus.PARTIALLY_SHIPPED):
+            rank = _ADVANCE_RANK.get(str(order.status))
+            if rank is None or rank >= _ADVANCE_RANK[to]:
+                raise ValidationFailed(
+                    f"order {number} is {order.status}: cannot advance it to {to}", field="to"
+                )
+            if order.status is OrderStatus.PACKED:
+                if ship is None:
+                    raise ValidationFailed("shipping needs a carrier and a tracking number", field="carrier")
+                _ship(uow, order, ship, now, actor)
+                shipped_now = True
+            else:
+                _step(uow, order, _ADVANCE_STEP[str(order.status)], now, actor)
         uow.commit()
         return summarise(order)
 
@@ -88,67 +129,68 @@ def ship_order(uow: UnitOfWork, number: str, request: ShipRequest, actor: str = 
     """Ship packed goods with a carrier and tracking number, and invoice what shipped."""
     with uow:
         order = uow.orders.get(number)
-        now = uow.clock.now()
-        carrier_id = uow.master.carrier_id(request.carrier)
-        before = {ln.line_no: ln.qty_shipped for ln in order.lines}
-        shipped = order.ship(request.quantities, now)
-        stock_ids = {
-            ln.line_no: _stock_of(uow, order, ln.line_no) for ln in order.lines if ln.line_no in shipped
-        }
-        uow.stock.lock_ids(stock_ids.values())
-        for line_no in sorted(shipped, key=lambda n: stock_ids[n]):
-            uow.stock.issue(stock_ids[line_no], shipped[line_no])
-        line_ids = {ln.line_no: ln.id for ln in order.lines}
-        weight = _shipment_weight(uow, order, shipped)  # freight comes from the request
-        shipment_number = uow.next_number(DocumentKind.SHIPMENT)
-        shipment_id = uow.billing.add_shipment(
-            shipment_number,
-            _id(order),
-            carrier_id,
-            request.tracking_number,
-            now,
-            request.freight_cost,
-            weight,
-            {line_ids[n]: q for n, q in shipped.items()},  # type: ignore[misc]
-        )
-        invoice_number = _invoice_shipment(uow, order, shipment_id, shipped, before, now)
-        uow.orders.save(order)
-        uow.events.record(
-            _event(
-                order,
-                f"order.{order.status}",
-                now,
-                actor,
-                shipment=shipment_number,
-                lines={str(n): q for n, q in shipped.items()},
-            )
-        )
-        uow.events.record(
-            Event(
-                "shipment",
-                shipment_number,
-                "shipment.shipped",
-                now,
-                actor,
-                {
-                    "order": order.number,
-                    "carrier": request.carrier,
-                    "tracking_number": request.tracking_number,
-                },
-            )
-        )
-        uow.events.record(
-            Event(
-                "invoice",
-                invoice_number,
-                "invoice.issued",
-                now,
-                actor,
-                {"order": order.number, "shipment": shipment_number},
-            )
-        )
+        _ship(uow, order, request, uow.clock.now(), actor)
         uow.commit()
         return summarise(order)
+
+
+def _ship(uow: UnitOfWork, order: Order, request: ShipRequest, now: datetime, actor: str) -> None:
+    carrier_id = uow.master.carrier_id(request.carrier)
+    before = {ln.line_no: ln.qty_shipped for ln in order.lines}
+    shipped = order.ship(request.quantities, now)
+    stock_ids = {ln.line_no: _stock_of(uow, order, ln.line_no) for ln in order.lines if ln.line_no in shipped}
+    uow.stock.lock_ids(stock_ids.values())
+    for line_no in sorted(shipped, key=lambda n: stock_ids[n]):
+        uow.stock.issue(stock_ids[line_no], shipped[line_no])
+    line_ids = {ln.line_no: ln.id for ln in order.lines}
+    weight = _shipment_weight(uow, order, shipped)  # freight comes from the request
+    shipment_number = uow.next_number(DocumentKind.SHIPMENT)
+    shipment_id = uow.billing.add_shipment(
+        shipment_number,
+        _id(order),
+        carrier_id,
+        request.tracking_number,
+        now,
+        request.freight_cost,
+        weight,
+        {line_ids[n]: q for n, q in shipped.items()},  # type: ignore[misc]
+    )
+    invoice_number = _invoice_shipment(uow, order, shipment_id, shipped, before, now)
+    uow.orders.save(order)
+    uow.events.record(
+        _event(
+            order,
+            f"order.{order.status}",
+            now,
+            actor,
+            shipment=shipment_number,
+            lines={str(n): q for n, q in shipped.items()},
+        )
+    )
+    uow.events.record(
+        Event(
+            "shipment",
+            shipment_number,
+            "shipment.shipped",
+            now,
+            actor,
+            {
+                "order": order.number,
+                "carrier": request.carrier,
+                "tracking_number": request.tracking_number,
+            },
+        )
+    )
+    uow.events.record(
+        Event(
+            "invoice",
+            invoice_number,
+            "invoice.issued",
+            now,
+            actor,
+            {"order": order.number, "shipment": shipment_number},
+        )
+    )
 
 
 def _id(order: Order) -> int:

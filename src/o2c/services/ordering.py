@@ -1,7 +1,9 @@
 """Order entry: validate, price, credit-check and reserve a customer's order in one transaction.
 
-Idempotent: an order sent again under the same idempotency key returns the first result and stores
-nothing; the same key with a different body is an :class:`~o2c.domain.errors.IdempotencyConflict`.
+Idempotent: an order sent again under the same idempotency key returns the first result — the
+acknowledgement stored with the order, as first answered, even if the order or the stock changed since —
+and stores nothing; the same key with a different body is an
+:class:`~o2c.domain.errors.IdempotencyConflict`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from o2c.domain.pricing import PricedLine, price_line
 from o2c.services.backorders import record_entry_shortfalls
 from o2c.services.promising import promise_order_lines
 from o2c.services.reservation import reserve_stock
-from o2c.services.results import OrderSummary, summarise
+from o2c.services.results import OrderSummary, acknowledgement, replayed_acknowledgement, summarise
 from o2c.store.events import Event
 from o2c.store.master import CustomerTerms, OrderTerms, ProductInfo, ShipTo
 from o2c.store.numbering import DocumentKind
@@ -101,10 +103,17 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
             locked_stock=in_stock.positions,
             lead_days=in_stock.lead_days,
         )
-        uow.orders.add(order, idempotency_key=request.idempotency_key, request_hash=request.fingerprint())
+        summary = summarise(order)
+        key = request.idempotency_key
+        uow.orders.add(
+            order,
+            idempotency_key=key,
+            request_hash=request.fingerprint(),
+            acknowledgement=acknowledgement(summary) if key else None,
+        )
         record_entry_shortfalls(uow, order, order.received_at)
         uow.commit()
-        return summarise(order)
+        return summary
 
 
 def _replay(uow: UnitOfWork, request: PlaceOrderRequest) -> OrderSummary | None:
@@ -113,14 +122,16 @@ def _replay(uow: UnitOfWork, request: PlaceOrderRequest) -> OrderSummary | None:
     found = uow.orders.find_by_idempotency_key(request.idempotency_key)
     if found is None:
         return None
-    number, request_hash = found
+    number, request_hash, answered = found
     if request_hash != request.fingerprint():
         raise IdempotencyConflict(
             f"idempotency key {request.idempotency_key!r} was used for a different order ({number})",
             idempotency_key=request.idempotency_key,
             order_number=number,
         )
-    return summarise(uow.orders.get(number), replayed=True)
+    if answered is not None:  # what the first request was told, whatever happened to the order since
+        return replayed_acknowledgement(answered)
+    return summarise(uow.orders.get(number), replayed=True)  # placed before answers were kept
 
 
 def enter_order(

@@ -266,8 +266,8 @@ def promise_order_lines(
         is, for ``ship_complete`` and partial shipments alike); None when a line still to deliver has
         no date. A line allocated in full ships from today; a backordered line from the first day
         its location's cumulative ATP covers the backordered quantity, its lines being promised in
-        line order (a later line of the same SKU sees the earlier one as demand); a line without
-        location gets the one with the earliest delivery. Never earlier than the requested date.
+        line order (a later line of the same SKU sees the earlier one as demand); a line with nothing
+        reserved waits at the location delivering it first. Never earlier than the requested date.
         A line gets no date when its location has no lane to the region or the horizon does not
         cover it. Only backordered lines read supply: one statement for all of them.
     """
@@ -321,11 +321,12 @@ def _promise_line(
         if not line.qty_allocated or source is None or source.transit_days is None:
             return None
         return not_before(ship_and_delivery(start, source)[1], requested)
-    if line.location_id is None:
-        line.location_id = _best_location(line, sources, plans, start)
-        if line.location_id is None:
-            return None
-    source, key = sources[line.location_id], (line.product_id, line.location_id)
+    if not line.qty_allocated:  # nothing reserved yet: wait where supply reaches the ship-to first
+        line.location_id = _best_location(line, sources, plans, start) or line.location_id
+    location_id = line.location_id
+    if location_id is None:
+        return None
+    source, key = sources[location_id], (line.product_id, location_id)
     plan = plans.setdefault(key, DailyPlan.of(None, start, DEFAULT_HORIZON))
     period = earliest_period(plan.cumulative(), line.qty_backordered)
     if period is None or source.transit_days is None:
@@ -348,14 +349,15 @@ def _best_location(
     plans: dict[tuple[int, int], DailyPlan],
     start: date,
 ) -> int | None:
-    """For a backordered line with no stock row anywhere: the location delivering it first, if any."""
-    best: tuple[date, int] | None = None
+    """For a backordered line with nothing reserved: the location delivering it first, if any (on a
+    tie, the one it is sourced at already, then the lowest id)."""
+    best: tuple[date, bool, int] | None = None
     for (product_id, at), plan in plans.items():
         source = sources[at]
         if product_id != line.product_id or source.transit_days is None:
             continue
         period = earliest_period(plan.cumulative(), line.qty_backordered)
         if period is not None:
-            candidate = (ship_and_delivery(plan.day(period), source)[1], at)
+            candidate = (ship_and_delivery(plan.day(period), source)[1], at != line.location_id, at)
             best = candidate if best is None else min(best, candidate)
-    return best[1] if best else None
+    return best[2] if best else None

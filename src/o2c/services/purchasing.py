@@ -7,8 +7,11 @@ the SKUs that arrived are allocated (:func:`o2c.services.backorders.allocate_arr
 goods never sit on a shelf while a customer waits for them.
 
 Anything that takes expected supply away — a slipped date, a shrunk quantity, a rejection, a closed or
-cancelled order — re-promises the SKU's open order lines (:func:`o2c.services.promising.repromise`) in
-the same transaction: no customer keeps a promise the supply no longer covers.
+cancelled order — re-promises the SKU's open order lines (:func:`o2c.services.repromising.repromise`) in
+the same transaction: no customer keeps a promise the supply no longer covers. Anything that adds
+supply or brings it forward — a new order, an earlier shipping notice or expected date, a larger
+quantity — promises the lines waiting for it the earlier dates it covers
+(:func:`o2c.services.repromising.promise_new_supply`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from o2c.domain.inbound import (
     max_receivable,
 )
 from o2c.services.backorders import allocate_arrivals
-from o2c.services.repromising import repromise
+from o2c.services.repromising import promise_new_supply, repromise
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository, ReceiptLineDraft
 from o2c.store.master import ProductInfo
@@ -186,11 +189,17 @@ def known_products(uow: UnitOfWork, skus: Sequence[str], *, active_only: bool) -
     return products
 
 
-def repromise_all(uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str) -> tuple[str, ...]:
-    """Re-promise every ``(product id, location id)`` once; the orders flagged, each once."""
+def repromise_all(
+    uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str, *, new_supply: bool = False
+) -> tuple[str, ...]:
+    """Re-promise every ``(product id, location id)`` once; the orders flagged, each once.
+
+    ``new_supply``: supply was added or brought forward, so waiting lines may also be promised earlier
+    (:func:`o2c.services.repromising.promise_new_supply`)."""
     flagged: list[str] = []
+    again = promise_new_supply if new_supply else repromise
     for product_id, location_id in sorted(set(pairs)):
-        flagged.extend(repromise(uow, product_id, location_id, actor))
+        flagged.extend(again(uow, product_id, location_id, actor))
     return tuple(dict.fromkeys(flagged))
 
 
@@ -223,6 +232,7 @@ def create_purchase_order(
             _event(po, "purchase_order.created", now, actor, supplier=request.supplier, lines=len(lines))
         )
         stored = repo.purchase_order(po.number)  # as stored: codes, and unit costs at the column's scale
+        repromise_all(uow, ((ln.product_id, location_id) for ln in lines), actor, new_supply=True)
         uow.commit()
         return summarise_purchase_order(stored)
 
@@ -254,7 +264,9 @@ def notify_shipment(
         uow.events.record(
             _event(po, "purchase_order.shipment_notified", now, actor, **notice, lines=lines_payload)
         )
-        at_risk = repromise_all(uow, ((ln.product_id, po.location_id) for ln in moved), actor)
+        at_risk = repromise_all(
+            uow, ((ln.product_id, po.location_id) for ln in moved), actor, new_supply=True
+        )
         uow.commit()
         lines = tuple((n, po.line(n).sku, q) for n, q in announced)
         return ShipmentNoticeSummary(
@@ -341,7 +353,8 @@ def reschedule_purchase_order_line(
         )
         if po.status is PurchaseOrderStatus.CLOSED:
             uow.events.record(_event(po, "purchase_order.closed", now, actor, reason="fully received"))
-        at_risk = repromise_all(uow, [(line.product_id, po.location_id)], actor)
+        more = (expected_date is not None and expected_date < was[0]) or (quantity or 0) > was[1]
+        at_risk = repromise_all(uow, [(line.product_id, po.location_id)], actor, new_supply=more)
         uow.commit()
         return summarise_purchase_order(po, at_risk)
 

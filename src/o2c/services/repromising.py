@@ -1,5 +1,7 @@
 """Proactive re-promising: when a purchase-order line or a transfer of a SKU-location slips or shrinks,
-the open backordered lines it was to serve get new delivery dates, flagged at risk, with an event.
+the open backordered lines it was to serve get new delivery dates, flagged at risk, with an event; when
+new or earlier supply comes, the lines waiting for it are promised the earlier dates it covers
+(:func:`promise_new_supply`).
 
 Supply of a SKU-location is handed out to its backordered lines in the order of their claims: promised
 lines by demand date (then order received, line), then unpromised ones. A promised line whose new
@@ -9,14 +11,28 @@ event with the old and new dates; a line the horizon no longer covers loses its 
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from o2c.domain.atp import cumulative_atp, earliest_period
+from o2c.domain.atp import cumulative_atp
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, daily_plans, demand_date
 from o2c.services.promising import not_before
 from o2c.store.events import Event
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
+
+
+def promise_new_supply(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
+    """Re-promise the open backordered lines of one SKU-location after supply was added or brought
+    forward (a new purchase order, an earlier shipping notice, a transfer shipped to it).
+
+    As :func:`repromise`, and a promised line that the supply now covers earlier gets the earlier
+    date too (``not_before`` its requested date), recorded as ``order_line.promise_brought_forward``
+    with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged at risk
+    (none, unless supply also went away), sorted.
+    """
+    return _repromise(uow, [(product_id, location_id)], actor, bring_forward=True)
 
 
 def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) -> list[str]:
@@ -48,38 +64,73 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
     order's promised date becomes its latest line's. A line with no lane keeps its date.
     """
+    return _repromise(uow, [(product_id, location_id)], actor, bring_forward=False)
+
+
+def repromise_many(uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str) -> list[str]:
+    """:func:`repromise` for many ``(product id, location id)`` pairs at once: one read of their
+    lines, one of their supply, one batch of writes (backorder allocation after a large receipt)."""
+    return _repromise(uow, pairs, actor, bring_forward=False)
+
+
+def _repromise(
+    uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str, *, bring_forward: bool
+) -> list[str]:
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
-    lines = sorted(repo.backordered_lines(product_id, location_id), key=lambda ln: _claim(ln, start))
-    latest = max((_claim(ln, start)[1] for ln in lines), default=start)
+    waiting = repo.backordered_lines_at(pairs)
+    if not waiting:
+        return []
+    claims = {key: sorted(lines, key=lambda ln: _claim(ln, start)) for key, lines in waiting.items()}
+    latest = max((_claim(ln, start)[1] for lines in claims.values() for ln in lines), default=start)
     days = max(DEFAULT_HORIZON, (latest - start).days + 1)
-    plan = daily_plans(repo, [product_id], start, days, location_id=location_id).get(
-        (product_id, location_id)
-    )
-    plan = plan or DailyPlan.of(None, start, days)
-    supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
+    one_location = {loc for _, loc in claims}
+    at = next(iter(one_location)) if len(one_location) == 1 else None
+    plans = daily_plans(repo, {p for p, _ in claims}, start, days, location_id=at)
     changes: list[LinePromise] = []
     at_risk: set[str] = set()
-    needed = 0
-    for line in lines:
-        needed += line.quantity
-        if line.transit_days is None:
-            continue
-        period = earliest_period(supply, needed)
-        new = None if period is None else plan.day(period) + timedelta(days=_lead(line))
-        if line.promised_date is None and new is not None:
-            new = not_before(new, line.requested_date)
-            changes.append(LinePromise(line.line_id, new, at_risk=False))
-            _record(uow, line, "order_line.promised", None, new, now, actor)
-        elif line.promised_date is not None and (new is None or new > line.promised_date):
-            changes.append(LinePromise(line.line_id, new, at_risk=True))
-            at_risk.add(line.order_number)
-            _record(uow, line, "order_line.repromised", line.promised_date, new, now, actor)
+    for key, lines in sorted(claims.items()):
+        plan = plans.get(key) or DailyPlan.of(None, start, days)
+        supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
+        needed = 0
+        for line in lines:
+            needed += line.quantity
+            if line.transit_days is None:
+                continue
+            period = bisect_left(supply, needed)  # supply only grows: the first day covering it
+            covered = period < len(supply)
+            new = plan.day(period) + timedelta(days=_lead(line)) if covered else None
+            change = _redate(line, new, bring_forward)
+            if change is not None:
+                changes.append(change)
+                if change.at_risk:
+                    at_risk.add(line.order_number)
+                _record(uow, line, _KIND[line.promised_date is None, change.at_risk], change, now, actor)
     repo.set_line_promises(changes)
     changed = {c.line_id for c in changes}
-    repo.refresh_order_promises(ln.order_id for ln in lines if ln.line_id in changed)
+    repo.refresh_order_promises(
+        ln.order_id for lines in claims.values() for ln in lines if ln.line_id in changed
+    )
     return sorted(at_risk)
+
+
+_KIND = {  # (had no promise, at risk): the event recorded
+    (True, False): "order_line.promised",
+    (False, True): "order_line.repromised",
+    (False, False): "order_line.promise_brought_forward",
+}
+
+
+def _redate(line: BackorderedLine, new: date | None, bring_forward: bool) -> LinePromise | None:
+    """The new promise of a line whose claim supply first covers on ``new`` less its lead, if any."""
+    if line.promised_date is None:
+        return None if new is None else LinePromise(line.line_id, not_before(new, line.requested_date), False)
+    if new is None or new > line.promised_date:
+        return LinePromise(line.line_id, new, at_risk=True)
+    if bring_forward and (earlier := not_before(new, line.requested_date)) < line.promised_date:
+        return LinePromise(line.line_id, earlier, at_risk=False)
+    return None
 
 
 def _lead(line: BackorderedLine) -> int:
@@ -94,14 +145,9 @@ def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, st
 
 
 def _record(
-    uow: UnitOfWork,
-    line: BackorderedLine,
-    kind: str,
-    old: date | None,
-    new: date | None,
-    now: datetime,
-    actor: str,
+    uow: UnitOfWork, line: BackorderedLine, kind: str, change: LinePromise, now: datetime, actor: str
 ) -> None:
+    old, new = line.promised_date, change.promised_date
     payload = {
         "line_no": line.line_no,
         "sku": line.sku,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from o2c.domain.order import Order
 
@@ -105,3 +107,16 @@ def summarise(order: Order, *, replayed: bool = False) -> OrderSummary:
         ),
         replayed=replayed,
     )
+
+
+def acknowledgement(summary: OrderSummary) -> dict[str, Any]:
+    """The summary as JSON-ready values (decimals as strings, dates ISO), to store with the order."""
+    return _SUMMARY.dump_python(summary, mode="json")  # type: ignore[no-any-return]
+
+
+def replayed_acknowledgement(stored: dict[str, Any]) -> OrderSummary:
+    """The stored :func:`acknowledgement`, read back exactly, marked as a replay."""
+    return replace(_SUMMARY.validate_python(stored), replayed=True)
+
+
+_SUMMARY = TypeAdapter(OrderSummary)

@@ -25,6 +25,7 @@ from o2c.services.purchasing import (
     ReceiptLineSummary,
     ReceiptSummary,
     known_products,
+    repromise_all,
 )
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository, ReceiptLineDraft
@@ -170,6 +171,9 @@ def ship_transfer(
         uow.events.record(
             _event(transfer, "transfer.shipped", now, actor, expected_date=request.expected_date.isoformat())
         )
+        # The source has less to promise from; the destination has supply coming on the expected date.
+        repromise_all(uow, ((p, transfer.from_location_id) for p in needed), actor)
+        repromise_all(uow, ((p, transfer.to_location_id) for p in needed), actor, new_supply=True)
         for product_id, quantity in needed.items():
             payload = {"quantity": quantity, "transfer": number, "to": transfer.to_code}
             entity = f"{skus[product_id]}@{transfer.from_code}"

@@ -10,10 +10,14 @@ PostgreSQL: psycopg 3, READ COMMITTED, row locks taken in primary-key order by t
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from o2c.domain.errors import O2CError
 
 DEFAULT_URL = "sqlite:///o2c.db"
 
@@ -24,6 +28,55 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+class DatabaseUnavailable(O2CError):
+    """The database named cannot be used: a malformed URL, a file that is not there, a server that
+    does not answer."""
+
+    code = "database_unavailable"
+    http_status = 503
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed: any password masked."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def open_database(url: str, *, create: bool = False, connect_timeout: int = 10) -> Engine:
+    """An engine on ``url`` that has connected once, for a command line that names the database.
+
+    A malformed URL, an unsupported backend, a SQLite file that does not exist (unless ``create``: then
+    it is made, as ``o2c init`` does) or a server that refuses the connection is one
+    :class:`DatabaseUnavailable` naming the database (password masked), and nothing is created.
+    """
+    try:
+        backend = make_url(normalise_url(url)).get_backend_name()
+        extra = {"connect_args": {"connect_timeout": connect_timeout}} if backend == "postgresql" else {}
+        engine = create_db_engine(url, **extra)
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise DatabaseUnavailable(
+            f"invalid database URL {shown(url)!r}: {error}", database=shown(url)
+        ) from None
+    file = engine.url.database if backend == "sqlite" else None
+    if file and not create and not Path(file).exists():
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"database {shown(url)} does not exist: run `o2c init` to create it", database=shown(url)
+        )
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as error:
+        engine.dispose()
+        reason = (str(error.orig).strip().splitlines() or ["no reason given"])[0]
+        raise DatabaseUnavailable(
+            f"cannot open database {shown(url)}: {reason}", database=shown(url)
+        ) from None
+    return engine
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

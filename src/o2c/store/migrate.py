@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from o2c.domain.errors import O2CError
+from o2c.store.database import shown
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -49,4 +50,4 @@ def ensure_current(engine: Engine, url: str) -> None:
     current = current_revision(engine)
     if current != head_revision():
         state = "is not initialised" if current is None else f"has schema {current}, not {head_revision()}"
-        raise SchemaOutOfDate(f"database {url} {state}: run `o2c init`", database=url)
+        raise SchemaOutOfDate(f"database {shown(url)} {state}: run `o2c init`", database=shown(url))

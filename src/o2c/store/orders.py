@@ -73,6 +73,7 @@ _ORDER_AT_ENTRY = (
     "currency",
     "idempotency_key",
     "request_hash",
+    "acknowledgement",
     "requested_date",
     "promised_date",
     "subtotal",
@@ -98,7 +99,7 @@ _order_by_number = (
     .where(orders.c.number == bindparam("number"))
 )
 _number_of = select(orders.c.number).where(orders.c.id == bindparam("order_id"))
-_by_idempotency_key = select(orders.c.number, orders.c.request_hash).where(
+_by_idempotency_key = select(orders.c.number, orders.c.request_hash, orders.c.acknowledgement).where(
     orders.c.idempotency_key == bindparam("key")
 )
 _lines_of = (
@@ -147,8 +148,15 @@ class OrderRepository:
         self._as_read: dict[int, tuple[Any, ...]] = {}
 
     def add(
-        self, order: Order, *, idempotency_key: str | None = None, request_hash: str | None = None
+        self,
+        order: Order,
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        acknowledgement: dict[str, Any] | None = None,
     ) -> int:
+        """Insert the order and its lines; ``acknowledgement`` is what entry answered (JSON), kept
+        with the idempotency key so that a replay answers the same."""
         order_id: int = _insert_order.scalar(
             self._conn,
             {
@@ -162,6 +170,7 @@ class OrderRepository:
                 "currency": order.currency,
                 "idempotency_key": idempotency_key,
                 "request_hash": request_hash,
+                "acknowledgement": acknowledgement,
                 "requested_date": order.requested_date,
                 "promised_date": order.promised_date,
                 "subtotal": order.subtotal,
@@ -188,10 +197,10 @@ class OrderRepository:
         number = self._conn.execute(_number_of, {"order_id": order_id}).scalar_one()
         return self.get(number)
 
-    def find_by_idempotency_key(self, key: str) -> tuple[str, str | None] | None:
-        """``(order number, request hash)`` of the order placed under ``key``, if any."""
+    def find_by_idempotency_key(self, key: str) -> tuple[str, str | None, dict[str, Any] | None] | None:
+        """``(order number, request hash, acknowledgement)`` of the order placed under ``key``, if any."""
         row = self._conn.execute(_by_idempotency_key, {"key": key}).first()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def get_many(self, numbers: Sequence[str]) -> list[Order]:
         """These orders with their lines, in the order of ``numbers``: two statements per 500 orders.

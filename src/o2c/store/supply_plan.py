@@ -37,6 +37,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     union,
     union_all,
     update,
@@ -92,6 +93,8 @@ class BackorderedLine:
     transit_days: int | None  # None: no lane from the location to the ship-to region
     order_received_at: datetime
     requested_date: date | None  # of the order
+    product_id: int = 0
+    location_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,8 @@ _backordered = (
         lanes.c.transit_days,
         orders.c.received_at.label("order_received_at"),
         orders.c.requested_date,
+        order_lines.c.product_id,
+        order_lines.c.location_id,
     )
     .select_from(
         order_lines.join(orders, orders.c.id == order_lines.c.order_id)
@@ -295,13 +300,16 @@ _backordered = (
         .join(products, products.c.id == order_lines.c.product_id)
         .outerjoin(lanes, _lane_to(ship_tos.c.region))
     )
-    .where(
-        order_lines.c.product_id == bindparam("product_id"),
-        order_lines.c.location_id == bindparam("location_id"),
-        order_lines.c.qty_backordered > 0,
-        orders.c.status.not_in(FINISHED_ORDER_STATUSES),
-    )
+    .where(order_lines.c.qty_backordered > 0, orders.c.status.not_in(FINISHED_ORDER_STATUSES))
 )
+_backordered_at = _backordered.where(
+    order_lines.c.product_id == bindparam("product_id"),
+    order_lines.c.location_id == bindparam("location_id"),
+)
+_backordered_at_pairs = _backordered.where(
+    tuple_(order_lines.c.product_id, order_lines.c.location_id).in_(bindparam("pairs", expanding=True))
+)
+_CHUNK = 1000  # pairs per statement: PostgreSQL's parser stack and SQLite's parameter limit
 _set_line_promise = (
     update(order_lines)
     .where(order_lines.c.id == bindparam("b_id"))
@@ -386,8 +394,23 @@ class SupplyPlanRepository:
 
     def backordered_lines(self, product_id: int, location_id: int) -> list[BackorderedLine]:
         """The live backordered lines of one SKU-location (unordered: the caller decides the priority)."""
-        rows = self._conn.execute(_backordered, {"product_id": product_id, "location_id": location_id})
+        rows = self._conn.execute(_backordered_at, {"product_id": product_id, "location_id": location_id})
         return [BackorderedLine(**row._mapping) for row in rows]
+
+    def backordered_lines_at(
+        self, pairs: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], list[BackorderedLine]]:
+        """The live backordered lines of these ``(product id, location id)`` pairs, by pair."""
+        wanted = sorted(set(pairs))
+        if len(wanted) == 1:
+            found = self.backordered_lines(*wanted[0])
+            return {wanted[0]: found} if found else {}
+        lines: dict[tuple[int, int], list[BackorderedLine]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            for row in self._conn.execute(_backordered_at_pairs, {"pairs": wanted[start : start + _CHUNK]}):
+                line = BackorderedLine(**row._mapping)
+                lines.setdefault((line.product_id, line.location_id), []).append(line)
+        return lines
 
     def set_line_promises(self, promises: Sequence[LinePromise]) -> None:
         """Write new promised dates (and raised at-risk flags) in one batch."""

@@ -256,6 +256,8 @@ orders = Table(
     Column("paid_at", UTCDateTime, nullable=True),
     Column("cancelled_at", UTCDateTime, nullable=True),
     Column("expedited_at", UTCDateTime, nullable=True),  # an expedite: a cost-to-serve activity
+    # What entry answered an order placed under an idempotency key: a replay answers the same.
+    Column("acknowledgement", JSON, nullable=True),
     CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
     Index("ix_orders_customer_received", "customer_id", "received_at"),
     Index("ix_orders_status", "status"),
