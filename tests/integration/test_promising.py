@@ -8,6 +8,7 @@ takes 2 days: lead 4. DC2 (west) needs 2 + 1 days and its lane to east 4: lead 7
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,25 @@ def test_stock_on_hand_is_delivered_after_processing_pick_pack_and_transit(
     # available day 0, ships 0 + 1 + 1 = day 2, delivered 2 + 2 = day 4
     assert dates(answer) == [("DC1", 5, day(0), day(2), day(4))]
     assert answer.delivery_date == day(4) and answer.shortfall == 0 and not answer.split
+
+
+def test_a_promise_answers_while_another_transaction_holds_the_write_lock(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    # A promise reads outside any transaction: on SQLite it must not queue for the write lock that
+    # order entry holds (BEGIN IMMEDIATE); on PostgreSQL readers never wait for writers anyway.
+    add_stock(engine, world["P1"], world["DC1"], 5)
+    writer = engine.raw_connection()
+    try:
+        writer.cursor().execute("BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else "BEGIN")
+        answers: list[Promise] = []
+        asking = threading.Thread(target=lambda: answers.append(ask(uow, 5)), daemon=True)
+        asking.start()
+        asking.join(timeout=10)  # the busy timeout is 30 s: a promise that queued would still wait
+        assert not asking.is_alive() and [a.delivery_date for a in answers] == [day(4)]
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_a_promise_that_needs_a_future_receipt_waits_for_it_then_adds_the_lead_times(

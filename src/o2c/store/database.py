@@ -111,6 +111,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # A connection asked to autocommit (a read outside any transaction) takes no write lock.
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
         # Straight to the driver: this runs once per transaction, on the hot path of order entry.
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
