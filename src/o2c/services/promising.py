@@ -32,6 +32,7 @@ from o2c.services.atp import (
     source_promise,
     split_quantity,
 )
+from o2c.store.database import read_connection
 from o2c.store.supply_plan import (
     DEFAULT_SERVICE,
     SourcingLocation,
@@ -94,7 +95,7 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     Parameters
     ----------
     uow : UnitOfWork
-        Its engine and clock: a promise reads outside a transaction and reserves nothing.
+        Its engine and clock: a promise reads outside a write transaction and reserves nothing.
     request : PromiseRequest
         SKU, quantity, customer and ship-to (its region picks the lanes), requested date, service.
 
@@ -116,10 +117,9 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     NotFound
         For an unknown SKU.
     """
-    # Read outside a transaction: supply and demand come in one statement (one snapshot), the master
-    # data around it changes rarely, and there is no BEGIN and ROLLBACK to wait for (nor, on SQLite,
-    # a write lock to queue behind order entry for).
-    with uow.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    # Supply and demand come in one statement (one snapshot) and the master data around it changes
+    # rarely: no write transaction, so on SQLite no queueing behind order entry's write lock.
+    with read_connection(uow.engine) as conn:
         repo = SupplyPlanRepository(conn)
         ship_to, region, product_id = _destination(repo, request)
         sources = {s.id: s for s in repo.locations(region, request.service)}

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -90,6 +90,17 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", False)
         return create_engine(url, **kwargs)
     raise ValueError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...")
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reads that need no transaction of their own (one statement, or master data
+    around one): on SQLite it autocommits, so it takes no write lock (``BEGIN IMMEDIATE``) and never
+    queues behind a writer; PostgreSQL readers never wait for writers, and there a plain connection
+    is cheaper than switching one to autocommit and back."""
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
