@@ -108,7 +108,7 @@ def _place(uow: UnitOfWork, request: PlaceOrderRequest, actor: str) -> OrderSumm
         uow.orders.add(
             order,
             idempotency_key=key,
-            request_hash=request.fingerprint(),
+            request_hash=request.fingerprint() if key else None,  # only a replay compares it
             acknowledgement=acknowledgement(summary) if key else None,
         )
         record_entry_shortfalls(uow, order, order.received_at)
