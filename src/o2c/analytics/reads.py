@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from o2c.store.database import read_connection
+
 Source = Connection | Engine
 Read = Callable[[Connection], Any]
 READERS = 2
@@ -30,7 +32,7 @@ def connected(source: Source) -> Iterator[Connection]:
     if isinstance(source, Connection):
         yield source
         return
-    with source.connect() as conn:
+    with read_connection(source) as conn:
         yield conn
 
 
@@ -44,8 +46,8 @@ def read_all(
         with around(source):
             return {name: read(source) for name, read in reads.items()}
 
-    def run(read: Read) -> Any:
-        with source.connect() as conn, around(conn):
+    def run(read: Read) -> Any:  # read-only connections: on SQLite they do not queue for the write lock
+        with read_connection(source) as conn, around(conn):
             return read(conn)
 
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="o2c-read") as pool:

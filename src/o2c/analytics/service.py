@@ -32,7 +32,7 @@ from o2c.analytics.dimensions import ORDER_DIMENSIONS
 from o2c.analytics.figures import Distribution, Ratio, Slice
 from o2c.analytics.fill import EntryFill, entry_fill, fills_of
 from o2c.analytics.outcomes import OrderSpan, order_outcomes, order_spans
-from o2c.analytics.reads import READERS, Read, Source, read_all
+from o2c.analytics.reads import READERS, Read, Source, connected, read_all
 from o2c.analytics.receivables import SalesOutstanding, days_sales_outstanding
 
 __all__ = [
@@ -266,5 +266,5 @@ def service_scorecard(
 def _spans(source: Source) -> list[OrderSpan | None]:
     if isinstance(source, Connection):
         return [None]
-    with source.connect() as conn:
+    with connected(source) as conn:
         return list(order_spans(conn, READERS))

@@ -92,14 +92,18 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     raise ValueError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...")
 
 
+READ_ONLY = "o2c_read_only"
+"""Execution option of :func:`read_connection`'s connections: their transactions only read."""
+
+
 def read_connection(engine: Engine) -> Connection:
-    """A connection for reads that need no transaction of their own (one statement, or master data
-    around one): on SQLite it autocommits, so it takes no write lock (``BEGIN IMMEDIATE``) and never
-    queues behind a writer; PostgreSQL readers never wait for writers, and there a plain connection
-    is cheaper than switching one to autocommit and back."""
+    """A connection whose transactions only read. On SQLite they begin with a plain (deferred)
+    ``BEGIN``: a snapshot of their own that takes no write lock, so readers neither queue behind a
+    writer nor behind each other (a ``BEGIN IMMEDIATE`` reader holds the one write lock until it
+    ends). On PostgreSQL, where readers never wait for writers, it is a plain connection."""
     conn = engine.connect()
     if engine.dialect.name == "sqlite":
-        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execution_options(**{READ_ONLY: True})
     return conn
 
 
@@ -122,10 +126,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A connection asked to autocommit (a read outside any transaction) takes no write lock.
-        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":  # no transaction at all
             return
         # Straight to the driver: this runs once per transaction, on the hot path of order entry.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        conn.connection.driver_connection.execute("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
