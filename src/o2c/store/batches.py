@@ -35,6 +35,11 @@ Rows = Sequence[Mapping[str, Any]]
 ARRAYS_FROM = 16  # rows; below this a prepared batch costs PostgreSQL less than planning the join
 
 
+def arrayed(conn: Connection, rows: int) -> bool:
+    """Whether ``rows`` rows go to this connection's database as one statement over arrays."""
+    return conn.dialect.name == "postgresql" and rows >= ARRAYS_FROM
+
+
 def arrays(types: Mapping[str, TypeEngine[Any]], alias: str = "v") -> Subquery:
     """``SELECT unnest(:a_name) AS name, ...``: one array parameter per column, zipped into rows (for
     PostgreSQL; :func:`columns_of` makes the parameters). The ``a_`` keeps the parameters' names apart
@@ -88,7 +93,7 @@ class RowsUpdate:
     def execute(self, conn: Connection, rows: Rows) -> int:
         if not rows:
             return 0
-        if conn.dialect.name == "postgresql" and len(rows) >= ARRAYS_FROM:
+        if arrayed(conn, len(rows)):
             return conn.execute(self._arrayed, columns_of(rows, [*self._match, *self._columns])).rowcount
         return self._each.execute_many(
             conn,
@@ -114,10 +119,10 @@ class RowsInsert:
     def execute(self, conn: Connection, rows: Rows) -> None:
         if not rows:
             return
-        if conn.dialect.name == "postgresql" and len(rows) >= ARRAYS_FROM:
+        if arrayed(conn, len(rows)):
             conn.execute(self._arrayed, columns_of(rows, self._columns))
         else:
             self._each.execute_many(conn, rows)
 
 
-__all__ = ["ARRAYS_FROM", "RowsInsert", "RowsUpdate", "arrays", "columns_of", "types_of"]
+__all__ = ["ARRAYS_FROM", "RowsInsert", "RowsUpdate", "arrayed", "arrays", "columns_of", "types_of"]

@@ -85,8 +85,9 @@ _ORDER_AT_ENTRY = (
 _line_values = attrgetter(*_LINE_FIXED, *_LINE_MUTABLE)
 _line_mutables = attrgetter(*_LINE_MUTABLE)
 # A line's columns in the order of OrderLine's fields, so that a row builds a line positionally.
-_LINE_COLUMNS = [products.c.sku if f.name == "sku" else order_lines.c[f.name] for f in fields(OrderLine)]
-_ID_AT = [f.name for f in fields(OrderLine)].index("id")
+_LINE_FIELDS = [f.name for f in fields(OrderLine)]
+_LINE_COLUMNS = [products.c.sku if name == "sku" else order_lines.c[name] for name in _LINE_FIELDS]
+_ID_AT = _LINE_FIELDS.index("id")
 _LINE_AT_ENTRY = ("order_id", *_LINE_FIXED, *_LINE_MUTABLE)
 
 # Prepared (see store.driver): every order placed runs these two.

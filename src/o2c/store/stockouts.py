@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from o2c.store.batches import ARRAYS_FROM, arrays, columns_of, types_of
+from o2c.store.batches import arrayed, arrays, columns_of, types_of
 from o2c.store.driver import Prepared
 from o2c.store.supply_tables import shortfall_outcomes, stockout_episodes
 from o2c.store.tables import order_lines, stock
@@ -165,7 +165,7 @@ class ShortfallLog:
             for r in rows
             if r.quantity > 0
         ]
-        if self._conn.dialect.name == "postgresql" and len(params) >= ARRAYS_FROM:
+        if arrayed(self._conn, len(params)):
             self._conn.execute(
                 _record_arrayed, columns_of(params, ["order_id", "line_no", *_OUTCOME_COLUMNS])
             )
