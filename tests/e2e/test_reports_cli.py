@@ -25,14 +25,14 @@ from tests.factories import add_carrier, add_customer, add_product
 from tests.integration.metric_rows import Line, add_order, add_shipment, at
 
 
-def o2c(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def o2c(db: Path, *args: str, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "o2c", "--database", f"sqlite:///{db}", *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": str(columns)},
     )
 
 
@@ -114,6 +114,16 @@ def test_service_report_as_a_table(db: Path) -> None:
     assert "service scorecard" in text
     assert "86.7%" in text  # unit fill 13/15
     assert "50.0%" in text  # OTIF
+
+
+def test_on_an_80_column_terminal_the_scorecard_splits_and_cuts_no_figure(db: Path) -> None:
+    result = o2c(db, "report", "service", "--by", "segment", columns=80)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    assert "service scorecard (1/2)" in result.stdout and "service scorecard (2/2)" in result.stdout
+    assert "86.7%" in result.stdout and "50.0%" in result.stdout  # unit fill 13/15, OTIF 1/2 whole
 
 
 def test_carrier_and_supplier_reports(db: Path) -> None:

@@ -26,6 +26,7 @@ from o2c.analytics.service_economics import (
 )
 from o2c.analytics.sla import breaches, sla_compliance
 from o2c.cli.common import Format, FormatOption, date_option, decimal_option, out, print_json, state_of
+from o2c.cli.sheets import Sheet, print_sheet
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")]
@@ -75,19 +76,20 @@ def _report_json(report: CustomerReport) -> dict[str, Any]:
 
 
 def _print_report(report: CustomerReport) -> None:
-    table = Table(
-        "customer",
-        "segment",
-        "net sales",
-        "gross profit",
-        "op. contrib.",
-        "cost-to-serve",
-        "net profit",
-        "zone",
-        "rank",
-        "cum. %",
-        "CLV",
-        title="customer profitability",
+    table = Sheet(
+        "customer profitability",
+        ("customer", "segment"),
+        (
+            "net sales",
+            "gross profit",
+            "op. contrib.",
+            "cost-to-serve",
+            "net profit",
+            "zone",
+            "rank",
+            "cum. %",
+            "CLV",
+        ),
     )
     for line in report.lines:
         p = line.customer.profit
@@ -104,13 +106,13 @@ def _print_report(report: CustomerReport) -> None:
             f"{100 * line.cumulative_profit_share:.1f}",
             "-" if line.clv is None else f"{line.clv:,.2f}",
         )
-    out.print(table)
-    segments = Table("segment", "net sales", "gross profit", "cost-to-serve", "net profit", title="segments")
+    print_sheet(out, table)
+    segments = Sheet("segments", ("segment",), ("net sales", "gross profit", "cost-to-serve", "net profit"))
     for name, p in report.segments.items():
         segments.add_row(
             name, _money(p.net_sales), _money(p.gross_profit), _money(p.cost_to_serve), _money(p.net_profit)
         )
-    out.print(segments)
+    print_sheet(out, segments)
     split = "medians" if report.split.at_medians else "thresholds"
     out.print(
         f"zones split at {split}: net sales > {_money(report.split.net_sales)}, "

@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Column, Table
 
 from o2c.analytics.delivery import OnTimeBasis
 from o2c.analytics.dimensions import Dimension
@@ -28,6 +27,7 @@ from o2c.analytics.scorecards import carrier_scorecard, supplier_scorecard
 from o2c.analytics.service import ScorecardRow, flatten, service_scorecard
 from o2c.analytics.stockouts import stockout_periods, stockout_snapshot
 from o2c.cli.common import date_option, out, print_json, state_of
+from o2c.cli.sheets import Sheet, print_sheet
 from o2c.domain.clock import SystemClock
 from o2c.domain.errors import ValidationFailed
 
@@ -108,13 +108,13 @@ def _write_csv(records: Iterable[dict[str, Any]]) -> None:
     writer.writerows(rows)
 
 
-def _emit(fmt: ReportFormat, body: Any, rows: list[dict[str, Any]], table: Callable[[], Table]) -> None:
+def _emit(fmt: ReportFormat, body: Any, rows: list[dict[str, Any]], sheet: Callable[[], Sheet]) -> None:
     if fmt is ReportFormat.JSON:
         print_json(body)
     elif fmt is ReportFormat.CSV:
         _write_csv(flatten(r) for r in rows)
     else:
-        out.print(table())
+        print_sheet(out, sheet())
 
 
 def report_service(
@@ -136,24 +136,24 @@ def report_service(
     _emit(fmt, body, body["rows"], lambda: _service_table(card.rows, by, card.not_available))
 
 
-def _service_table(rows: list[ScorecardRow], by: Dimension | None, missing: list[str]) -> Table:
+def _service_table(rows: list[ScorecardRow], by: Dimension | None, missing: list[str]) -> Sheet:
     caption = f"not by {by}: {'; '.join(missing)}" if missing else None
-    # Period and member never wrap or shrink: on a narrow terminal the figures' headers wrap instead.
-    table = Table(
-        Column("period", no_wrap=True, min_width=10),
-        Column(str(by or "all"), no_wrap=True),
-        "unit fill",
-        "line fill",
-        "order fill",
-        "value fill",
-        "OTIF",
-        "perfect",
-        "POI",
-        "cycle h",
-        "cycle p90 h",
-        "O2C h",
-        "DSO d",
-        title="service scorecard",
+    table = Sheet(
+        "service scorecard",
+        ("period", str(by or "all")),
+        (
+            "unit fill",
+            "line fill",
+            "order fill",
+            "value fill",
+            "OTIF",
+            "perfect",
+            "POI",
+            "cycle h",
+            "cycle p90 h",
+            "O2C h",
+            "DSO d",
+        ),
         caption=caption,
     )
     for r in rows:
@@ -194,9 +194,11 @@ def report_suppliers(
         scores = [s for s in supplier_scorecard(conn, spec) if not supplier or s.supplier in supplier]
     rows = as_json(scores)
 
-    def table() -> Table:
-        t = Table(
-            "period", "supplier", "on time", "rejected", "price index", "lead h", "lead sd", "qty exact"
+    def table() -> Sheet:
+        t = Sheet(
+            "supplier scorecard",
+            ("period", "supplier"),
+            ("on time", "rejected", "price index", "lead h", "lead sd", "qty exact"),
         )
         for s in scores:
             t.add_row(
@@ -232,17 +234,11 @@ def report_carriers(
         scores = [s for s in carrier_scorecard(conn, spec) if not carrier or s.carrier in carrier]
     rows = as_json(scores)
 
-    def table() -> Table:
-        t = Table(
-            "period",
-            "carrier",
-            "on time",
-            "transit h",
-            "transit sd",
-            "damaged",
-            "bills exact",
-            "per shipment",
-            "per kg",
+    def table() -> Sheet:
+        t = Sheet(
+            "carrier scorecard",
+            ("period", "carrier"),
+            ("on time", "transit h", "transit sd", "damaged", "bills exact", "per shipment", "per kg"),
         )
         for s in scores:
             t.add_row(
@@ -303,9 +299,11 @@ def report_stockouts(
         for s in snapshot
     ]
 
-    def table() -> Table:
-        t = Table(
-            "period", str(by or "all"), "in stockout (time-weighted)", "recovered", "recover h", "value"
+    def table() -> Sheet:
+        t = Sheet(
+            "stockouts",
+            ("period", str(by or "all")),
+            ("in stockout (time-weighted)", "recovered", "recover h", "value"),
         )
         for p, r in zip(periods, rows, strict=True):
             t.add_row(
