@@ -54,6 +54,8 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/shipments/SH-NONE", None, {"admin", "sales", "warehouse", "finance", "portal1"}),
     ("POST", "/shipments/SH-NONE/deliver", {}, {"admin", "warehouse"}),
     ("POST", "/shipments/SH-NONE/freight-bill", {"amount": "18.50"}, {"admin", "finance"}),
+    ("GET", "/shipments/SH-NONE/freight-bill", None, {"admin", "finance"}),
+    ("POST", "/shipments/SH-NONE/freight-bill/settlement", {"outcome": "withdrawn"}, {"admin", "finance"}),
     ("GET", "/invoices", None, {"admin", "sales", "finance", "portal1"}),
     ("GET", "/invoices/IN-NONE", None, {"admin", "sales", "finance", "portal1"}),
     ("GET", "/payments", None, {"admin", "finance"}),

@@ -51,3 +51,59 @@ def test_an_unknown_shipment_and_a_negative_amount_are_problems(world: World) ->
     shipment = _shipped(world)
     refused = problem(world.post("finance", f"/shipments/{shipment}/freight-bill", {"amount": "-1.00"}), 422)
     assert "amount" in str(refused)
+
+
+def test_finance_settles_a_disputed_bill_once_and_reads_it(world: World) -> None:
+    shipment = _shipped(world)
+    assert problem(world.get("finance", f"/shipments/{shipment}/freight-bill"), 404)["code"] == "not_found"
+    world.post(
+        "finance", f"/shipments/{shipment}/freight-bill", {"amount": "21.00", "dispute_reason": "not agreed"}
+    )
+    path = f"/shipments/{shipment}/freight-bill/settlement"
+    missing = problem(world.post("finance", path, {"outcome": "upheld"}), 422)
+    assert missing["code"] == "validation_failed" and "corrected_amount" in str(missing)
+    first = world.post(
+        "finance",
+        path,
+        {"outcome": "upheld", "corrected_amount": "18.75"},
+        headers={"Idempotency-Key": "s-1"},
+    )
+    again = world.post(
+        "finance",
+        path,
+        {"outcome": "upheld", "corrected_amount": "18.75"},
+        headers={"Idempotency-Key": "s-1"},
+    )
+    twice = world.post("finance", path, {"outcome": "withdrawn"})
+
+    assert first.status_code == 200, first.text
+    bill = first.json()
+    assert (
+        bill["invoiced_amount"],
+        bill["settlement"],
+        bill["settled_amount"],
+        bill["matches_expected"],
+    ) == (
+        "21.00",
+        "upheld",
+        "18.75",
+        False,
+    )
+    assert (again.status_code, again.json(), again.headers["Idempotent-Replayed"]) == (200, bill, "true")
+    assert problem(twice, 409)["code"] == "conflict"
+    assert world.get("finance", f"/shipments/{shipment}/freight-bill").json() == bill
+    trail = world.get("admin", "/audit", params={"entity_type": "shipment", "entity_id": shipment}).json()[
+        "items"
+    ]
+    assert "shipment.freight_dispute_settled" in [e["action"] for e in trail]
+
+
+def test_an_undisputed_bill_cannot_be_settled_and_sales_cannot_read_bills(world: World) -> None:
+    shipment = _shipped(world)
+    world.post("finance", f"/shipments/{shipment}/freight-bill", {"amount": "18.50"})
+    refused = problem(
+        world.post("finance", f"/shipments/{shipment}/freight-bill/settlement", {"outcome": "withdrawn"}), 409
+    )
+    assert "not disputed" in refused["detail"]
+    assert world.get("sales", f"/shipments/{shipment}/freight-bill").status_code == 403
+    assert world.get("finance", f"/shipments/{shipment}/freight-bill").json()["settlement"] is None

@@ -55,3 +55,50 @@ def test_a_second_bill_for_a_shipment_is_refused(demo_db: Path) -> None:
         2,
         "o2c: error: shipment SH-00000003 already has a freight bill\n",
     )
+
+
+def test_a_disputed_bill_is_shown_then_settled_once(demo_db: Path) -> None:
+    ok(demo_db, "shipment", "freight-bill", "SH-00000002", "--amount", "25.00", "--dispute", "zone wrong")
+    shown = ok(demo_db, "shipment", "freight-bill", "SH-00000002")
+    assert "25.00" in shown and "zone wrong" in shown
+    settled = json.loads(
+        ok(demo_db, "shipment", "freight-dispute", "SH-00000002", "--upheld", "19.00", "-f", "json")
+    )
+    assert (settled["settlement"], settled["settled_amount"], settled["invoiced_amount"]) == (
+        "upheld",
+        "19.00",
+        "25.00",
+    )
+    again = o2c(demo_db, "shipment", "freight-dispute", "SH-00000002", "--withdrawn")
+    assert (again.returncode, again.stderr) == (
+        2,
+        "o2c: error: the freight dispute of shipment SH-00000002 is settled already\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["SH-00000001"], "give exactly one of --upheld AMOUNT and --withdrawn"),
+        (
+            ["SH-00000001", "--upheld", "1.00", "--withdrawn"],
+            "give exactly one of --upheld AMOUNT and --withdrawn",
+        ),
+        (["SH-00000001", "--upheld", "-2"], "--upheld '-2' is negative"),
+        (["SH-99999999", "--withdrawn"], "shipment SH-99999999 does not exist"),
+    ],
+)
+def test_a_bad_settlement_is_one_line_and_status_2(demo_db: Path, args: list[str], message: str) -> None:
+    result = o2c(demo_db, "shipment", "freight-dispute", *args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"o2c: error: {message}"]
+
+
+def test_showing_a_bill_that_does_not_exist_is_one_line(demo_db: Path) -> None:
+    result = o2c(demo_db, "shipment", "freight-bill", "SH-00000004", "--reference", "X")
+    assert result.stderr.splitlines() == ["o2c: error: --reference and --dispute go with --amount"]
+    result = o2c(demo_db, "shipment", "freight-bill", "SH-99999999")
+    assert (result.returncode, result.stderr.splitlines()) == (
+        2,
+        ["o2c: error: shipment SH-99999999 does not exist"],
+    )

@@ -33,8 +33,8 @@ from o2c.analytics.figures import Ratio, Slice
 from o2c.analytics.periods import Period, Window
 from o2c.analytics.scorecards import carrier_scorecard
 from o2c.domain.errors import Conflict, NotFound, ValidationFailed
-from o2c.domain.freight import bill_matches
-from o2c.services.freight_billing import record_freight_bill
+from o2c.domain.freight import DisputeOutcome, bill_matches
+from o2c.services.freight_billing import freight_bill, record_freight_bill, settle_freight_dispute
 from o2c.store.freight_tables import carrier_freight_bills
 from o2c.store.tables import shipments
 from o2c.store.uow import UnitOfWork
@@ -134,3 +134,87 @@ def test_an_unknown_shipment_a_second_bill_and_a_negative_amount_are_refused(
 )
 def test_the_tolerance_rule(invoiced: str, expected: str, matches: bool) -> None:
     assert bill_matches(Decimal(invoiced), Decimal(expected)) is matches
+
+
+def _disputed(engine: Engine, uow: UnitOfWork, invoiced: str = "9.00") -> tuple[int, str]:
+    customer, p, dhl = add_customer(engine, "A"), add_product(engine, "P1"), add_carrier(engine, "DHL")
+    order = add_order(engine, customer, at(1), [Line(p, 1, shipped=1)])
+    number = _number(engine, add_shipment(engine, order, dhl, at(2), at(3), freight="7.50", lines={}))
+    record_freight_bill(uow, number, Decimal(invoiced), dispute_reason="weight not as booked")
+    return customer, number
+
+
+def test_an_upheld_dispute_settles_at_the_corrected_amount_and_cost_to_serve_takes_it(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    customer, number = _disputed(engine, uow)
+    settled = settle_freight_dispute(
+        uow, number, DisputeOutcome.UPHELD, corrected_amount=Decimal("7.6"), actor="finance"
+    )
+    assert (settled.settlement, settled.settled_amount, settled.settled_at) == (
+        DisputeOutcome.UPHELD,
+        Decimal("7.60"),
+        uow.clock.now(),
+    )
+    # The bill as invoiced is kept: 9.00 against 7.50 is still a billing error.
+    assert (settled.invoiced_amount, settled.disputed, settled.matches_expected) == (
+        Decimal("9.00"),
+        True,
+        False,
+    )
+    assert freight_bill(uow, number) == settled
+    with engine.connect() as conn:
+        facts = customer_facts(conn, Window.of_dates(date(2026, 3, 1), date(2026, 3, 31)))
+        (score,) = carrier_scorecard(conn, Slice(None))
+    assert facts[customer].freight == Decimal("7.60")  # the settled amount, not 9.00 nor 7.50 expected
+    assert score.freight_billing_accuracy == Ratio(0, 1)
+
+
+def test_a_withdrawn_dispute_settles_at_the_invoiced_amount(engine: Engine, uow: UnitOfWork) -> None:
+    customer, number = _disputed(engine, uow)
+    settled = settle_freight_dispute(uow, number, DisputeOutcome.WITHDRAWN)
+    assert (settled.settlement, settled.settled_amount) == (DisputeOutcome.WITHDRAWN, Decimal("9.00"))
+    with engine.connect() as conn:
+        facts = customer_facts(conn, Window.of_dates(date(2026, 3, 1), date(2026, 3, 31)))
+    assert facts[customer].freight == Decimal("9.00")
+
+
+def test_a_settlement_that_cannot_be_is_refused_and_changes_nothing(engine: Engine, uow: UnitOfWork) -> None:
+    customer, number = _disputed(engine, uow)
+    with pytest.raises(ValidationFailed, match="an upheld dispute needs the corrected amount"):
+        settle_freight_dispute(uow, number, DisputeOutcome.UPHELD)
+    with pytest.raises(ValidationFailed, match="a withdrawn dispute takes no corrected amount"):
+        settle_freight_dispute(uow, number, DisputeOutcome.WITHDRAWN, corrected_amount=Decimal("7.50"))
+    with pytest.raises(ValidationFailed, match=r"corrected amount -1\.00 must not be negative"):
+        settle_freight_dispute(uow, number, DisputeOutcome.UPHELD, corrected_amount=Decimal("-1.00"))
+    with pytest.raises(ValidationFailed, match="more than 2 decimal places"):
+        settle_freight_dispute(uow, number, DisputeOutcome.UPHELD, corrected_amount=Decimal("7.555"))
+    assert freight_bill(uow, number).settlement is None
+    settle_freight_dispute(uow, number, DisputeOutcome.UPHELD, corrected_amount=Decimal("7.50"))
+    with pytest.raises(Conflict, match=f"the freight dispute of shipment {number} is settled already"):
+        settle_freight_dispute(uow, number, DisputeOutcome.WITHDRAWN)
+    assert freight_bill(uow, number).settled_amount == Decimal("7.50")
+    other = _number(
+        engine,
+        add_shipment(
+            engine,
+            add_order(engine, customer, at(4), [Line(add_product(engine, "P2"), 1, shipped=1)]),
+            add_carrier(engine, "UPS"),
+            at(5),
+            at(6),
+            freight="3.00",
+            lines={},
+        ),
+    )
+    with pytest.raises(NotFound, match=f"shipment {other} has no freight bill"):
+        settle_freight_dispute(uow, other, DisputeOutcome.WITHDRAWN)
+    record_freight_bill(uow, other, Decimal("3.00"))
+    with pytest.raises(Conflict, match=f"the freight bill of shipment {other} is not disputed"):
+        settle_freight_dispute(uow, other, DisputeOutcome.WITHDRAWN)
+    with engine.connect() as conn:
+        settled = conn.execute(
+            select(func.count())
+            .select_from(carrier_freight_bills)
+            .where(carrier_freight_bills.c.settlement.is_not(None))
+        ).scalar_one()
+    assert settled == 1

@@ -20,9 +20,9 @@ invoice          5.00  invoices issued; also the "average cost per invoice" of t
 ============  =======  ====================================================================
 
 **Actual freight** is, per shipment shipped in the period, the carrier's freight bill
-(``carrier_freight_bills.invoiced_amount``) where one is recorded and not disputed, otherwise the
-freight o2c expected (``shipments.freight_cost``): a disputed bill is the carrier's claim, not yet
-what the shipment costs.
+(``carrier_freight_bills.invoiced_amount``) where one is recorded and not disputed, the amount a
+disputed bill was settled at (``settled_amount``) once it is, otherwise the freight o2c expected
+(``shipments.freight_cost``): a disputed bill is the carrier's claim, not yet what the shipment costs.
 
 A row of ``activity_rates`` overrides a default (:func:`set_activity_rate`, ``o2c report customers
 --rate ACTIVITY=AMOUNT`` for one report). Everything is summed in SQL per customer; Python only
@@ -169,6 +169,7 @@ def _fact_queries(window: Window) -> list[Select[Any]]:
     )
     actual_freight = case(
         (and_(bill.id.is_not(None), ~bill.disputed), _raw(bill.invoiced_amount)),
+        (bill.settled_amount.is_not(None), _raw(bill.settled_amount)),
         else_=_raw(s.freight_cost),
     )
     invoiced = invoice_lines.join(invoices, inv.id == il.invoice_id).join(

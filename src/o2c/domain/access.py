@@ -36,7 +36,8 @@ class Capability(StrEnum):
     READ_INVOICES = "read_invoices"
     READ_PAYMENTS = "read_payments"
     RECORD_PAYMENTS = "record_payments"
-    RECORD_FREIGHT_BILLS = "record_freight_bills"  # carriers' freight bills of shipments
+    READ_FREIGHT_BILLS = "read_freight_bills"  # carriers' freight bills: internal cost, not the customer's
+    RECORD_FREIGHT_BILLS = "record_freight_bills"  # record a carrier's bill, settle a disputed one
     READ_PURCHASING = "read_purchasing"
     WRITE_PURCHASING = "write_purchasing"  # POs, shipping notices, reschedules, close, cancel
     RECEIVE_GOODS = "receive_goods"  # PO receipts and transfer receipts
@@ -97,6 +98,7 @@ GRANTS: dict[Role, frozenset[Capability]] = {
         C.READ_INVOICES,
         C.READ_PAYMENTS,
         C.RECORD_PAYMENTS,
+        C.READ_FREIGHT_BILLS,
         C.RECORD_FREIGHT_BILLS,
         C.READ_RETURNS,
         C.DECIDE_RETURNS,

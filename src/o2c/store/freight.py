@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from o2c.domain.errors import NotFound
 from o2c.store.freight_tables import carrier_freight_bills
@@ -32,20 +32,25 @@ class FreightBill:
     billed_at: datetime
     disputed: bool
     dispute_reason: str | None
+    settlement: str | None = None  # domain.freight.DisputeOutcome, once a dispute is settled
+    settled_amount: Decimal | None = None
+    settled_at: datetime | None = None
 
 
 class FreightBillRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def shipment(self, number: str) -> BilledShipment:
-        """The shipment, its row locked (PostgreSQL) so two bills for it are recorded one after the other."""
+    def shipment(self, number: str, *, lock: bool = True) -> BilledShipment:
+        """The shipment, its row locked (PostgreSQL) unless only read, so that two bills for it, or a
+        bill and its settlement, are written one after the other."""
         query = (
             select(shipments.c.id, shipments.c.carrier_id, carriers.c.code, shipments.c.freight_cost)
             .join(carriers, carriers.c.id == shipments.c.carrier_id)
             .where(shipments.c.number == number)
-            .with_for_update(of=shipments)
         )
+        if lock:
+            query = query.with_for_update(of=shipments)
         row = self._conn.execute(query).first()
         if row is None:
             raise NotFound(f"shipment {number} does not exist", shipment_number=number)
@@ -65,6 +70,9 @@ class FreightBillRepository:
             row.billed_at,
             bool(row.disputed),
             row.dispute_reason,
+            row.settlement,
+            row.settled_amount,
+            row.settled_at,
         )
 
     def add(self, shipment: BilledShipment, bill: FreightBill) -> None:
@@ -80,4 +88,15 @@ class FreightBillRepository:
                 "disputed": bill.disputed,
                 "dispute_reason": bill.dispute_reason,
             },
+        )
+
+    def settle(self, shipment: BilledShipment, bill: FreightBill) -> None:
+        """Write a disputed bill's settlement; the bill itself, as invoiced, stays as it was."""
+        b = carrier_freight_bills.c
+        self._conn.execute(
+            update(carrier_freight_bills)
+            .where(b.shipment_id == shipment.id)
+            .values(
+                settlement=bill.settlement, settled_amount=bill.settled_amount, settled_at=bill.settled_at
+            )
         )

@@ -13,7 +13,8 @@ from o2c.api.deps import IdempotencyKey, RuntimeDep, require
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, Public, Request, sends
 from o2c.domain.access import Capability
-from o2c.services.freight_billing import record_freight_bill
+from o2c.domain.freight import DisputeOutcome
+from o2c.services.freight_billing import freight_bill, record_freight_bill, settle_freight_dispute
 from o2c.store.users import User
 
 router = APIRouter(tags=["shipments"])
@@ -39,6 +40,23 @@ class FreightBillPublic(Public):
     billed_at: datetime
     disputed: bool
     dispute_reason: str | None
+    settlement: DisputeOutcome | None
+    settled_amount: Decimal | None
+    settled_at: datetime | None
+
+
+class FreightDisputeSettlement(Request):
+    """How a disputed bill is settled: ``upheld`` with the carrier's corrected amount, or ``withdrawn``
+    (the bill stands as invoiced, no amount)."""
+
+    outcome: DisputeOutcome
+    corrected_amount: Annotated[Decimal | None, Field(ge=0, decimal_places=2, max_digits=14)] = None
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"outcome": "upheld", "corrected_amount": "17.40"}, {"outcome": "withdrawn"}]
+        }
+    }
 
 
 @router.post(
@@ -70,3 +88,39 @@ def create_freight_bill(
         return FreightBillPublic.model_validate(bill, from_attributes=True), {}
 
     return idempotent(runtime, user, idempotency_key, f"POST /shipments/{number}/freight-bill", body, run)
+
+
+@router.get("/shipments/{number}/freight-bill", response_model=FreightBillPublic)
+def get_freight_bill(
+    number: Code,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.READ_FREIGHT_BILLS)],
+) -> object:
+    """Read the carrier's freight bill of a shipment, with its dispute and settlement if any."""
+    return FreightBillPublic.model_validate(freight_bill(runtime.uow(), number), from_attributes=True)
+
+
+@router.post(
+    "/shipments/{number}/freight-bill/settlement",
+    response_model=FreightBillPublic,
+    responses=sends(200, "Idempotent-Replayed"),
+)
+def settle_freight_bill_dispute(
+    number: Code,
+    body: FreightDisputeSettlement,
+    runtime: RuntimeDep,
+    user: Annotated[User, require(Capability.RECORD_FREIGHT_BILLS)],
+    idempotency_key: IdempotencyKey = None,
+) -> object:
+    """Settle the disputed freight bill of a shipment, once: upheld at the carrier's corrected amount,
+    or withdrawn. The bill as first invoiced still counts in freight billing accuracy."""
+
+    def run() -> tuple[FreightBillPublic, dict[str, str]]:
+        uow = runtime.audited(user, "shipment.freight_dispute_settled", ("shipment", number))
+        bill = settle_freight_dispute(
+            uow, number, body.outcome, corrected_amount=body.corrected_amount, actor=user.username
+        )
+        return FreightBillPublic.model_validate(bill, from_attributes=True), {}
+
+    what = f"POST /shipments/{number}/freight-bill/settlement"
+    return idempotent(runtime, user, idempotency_key, what, body, run, status_code=200)
