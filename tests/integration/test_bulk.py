@@ -16,6 +16,7 @@ from o2c.domain.errors import ValidationFailed
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.sim.bulk import generate
 from o2c.store.database import create_db_engine
+from o2c.store.freight_tables import carrier_freight_bills
 from o2c.store.schema import metadata
 from o2c.store.supply_tables import purchase_order_lines, shortfall_outcomes, stockout_episodes
 from o2c.store.tables import customers, invoices, order_lines, orders, payments, products, shipments, stock
@@ -113,6 +114,32 @@ def test_every_metric_has_facts(bulk: Engine) -> None:
     assert scalar(bulk, select(func.count()).where(purchase_order_lines.c.qty_rejected > 0)) > 0
     assert scalar(bulk, select(func.count()).where(stockout_episodes.c.ended_at.is_not(None))) > 0
     assert scalar(bulk, select(func.count()).where(orders.c.promised_date.is_not(None))) > 0
+
+
+def test_delivered_shipments_are_billed_and_some_disputes_settled(bulk: Engine) -> None:
+    b, s = carrier_freight_bills.c, shipments.c
+    billed = shipments.join(carrier_freight_bills, b.shipment_id == s.id)
+    assert scalar(bulk, select(func.count()).select_from(carrier_freight_bills)) > 0
+    # Bills only for delivered shipments, after delivery, at the rated freight or 3-15 % above it.
+    assert scalar(bulk, select(func.count()).select_from(billed).where(s.delivered_at.is_(None))) == 0
+    assert scalar(bulk, select(func.count()).select_from(billed).where(b.billed_at <= s.delivered_at)) == 0
+    assert (
+        scalar(
+            bulk,
+            select(func.count()).where(
+                b.expected_amount != select(s.freight_cost).where(s.id == b.shipment_id).scalar_subquery()
+            ),
+        )
+        == 0
+    )
+    wrong = select(func.count()).where(b.invoiced_amount != b.expected_amount)
+    assert scalar(bulk, wrong.where(b.invoiced_amount * 100 < b.expected_amount * 102)) == 0
+    assert scalar(bulk, wrong) > 0
+    assert scalar(bulk, select(func.count()).where(b.disputed, b.invoiced_amount == b.expected_amount)) == 0
+    upheld = select(func.count()).where(b.settlement == "upheld", b.settled_amount == b.expected_amount)
+    withdrawn = select(func.count()).where(b.settlement == "withdrawn", b.settled_amount == b.invoiced_amount)
+    assert scalar(bulk, upheld) > 0 and scalar(bulk, withdrawn) > 0
+    assert scalar(bulk, select(func.count()).where(b.settled_at <= b.billed_at)) == 0
 
 
 def test_references_hold_on_sqlite(bulk: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -160,3 +160,29 @@ def test_carriers_bill_delivered_shipments_with_the_configured_error_rate(
     accurate = sum(int(s.freight_billing_accuracy.numerator) for s in scores)
     assert sum(int(s.freight_billing_accuracy.denominator) for s in scores) <= len(bills)
     assert accurate == (0 if in_error else sum(int(s.freight_billing_accuracy.denominator) for s in scores))
+
+
+def test_disputed_freight_bills_are_settled_upheld_at_the_rated_freight_or_withdrawn(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    engine = fresh_sqlite(sqlite_template, tmp_path / "disputes.db")
+    # Every bill in error, half disputed, settled 5-20 days after the bill: 35 days leave time for some.
+    config = replace(SMALL, days=35, customers=10, freight_billing_error_rate=1.0)
+    simulate(engine, config, seed=5)
+    b = carrier_freight_bills.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                b.disputed, b.billed_at, b.settlement, b.settled_amount, b.invoiced_amount, b.expected_amount
+            )
+        ).all()
+    engine.dispose()
+    settled = [r for r in rows if r.settlement is not None]
+    assert settled and all(r.disputed for r in settled)
+    # A dispute billed more than 20 days before the end has had its answer.
+    end = datetime.combine(config.start + timedelta(days=config.days), time.min, tzinfo=UTC)
+    assert all(
+        r.settlement is not None for r in rows if r.disputed and r.billed_at < end - timedelta(days=20)
+    )
+    for r in settled:
+        assert r.settled_amount == (r.expected_amount if r.settlement == "upheld" else r.invoiced_amount)

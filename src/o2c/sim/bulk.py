@@ -1,14 +1,14 @@
 """Bulk facts at benchmark scale: a year of a distributor's orders written set-based, not simulated.
 
-``generate(engine, orders=1_000_000, seed=1)`` fills a fresh, migrated database (SQLite or
-PostgreSQL) with master data loaded through the CSV import, then, straight into the tables: orders
-across segments, channels and customers with stage timestamps and promised / requested dates; lines
-with fills at entry, backorders, lost sales and cancellations; shipments with carriers, freight and
-weight; delivery exceptions (short, damaged, wrong item); invoices on shipment and payments;
-stockout episodes and shortfall outcomes; purchase orders and inspected receipts. No event log is
-written (the metrics read facts, never events). The same model as :mod:`o2c.sim` (see
-:mod:`o2c.sim.bulk_orders`, :mod:`o2c.sim.bulk_flow`, :mod:`o2c.sim.bulk_supply`), drawn with
-``numpy.random.default_rng(seed)``: the same seed gives the same facts.
+``generate(engine, orders=1_000_000, seed=1)`` fills a fresh, migrated database (SQLite or PostgreSQL)
+with master data loaded through the CSV import, then, straight into the tables: orders across segments,
+channels and customers with stage timestamps and promised / requested dates; lines with fills at entry,
+backorders, lost sales and cancellations; shipments with carriers, freight and weight, and the carriers'
+freight bills (some in error, disputed, settled); delivery exceptions (short, damaged, wrong item);
+invoices on shipment and payments; stockout episodes and shortfall outcomes; purchase orders and
+inspected receipts. No event log is written (the metrics read facts, never events). The same model as
+:mod:`o2c.sim` (see :mod:`o2c.sim.bulk_orders`, :mod:`o2c.sim.bulk_flow`, :mod:`o2c.sim.bulk_supply`),
+drawn with ``numpy.random.default_rng(seed)``: the same seed gives the same facts.
 
 The schema's invariants hold because the rows are built to satisfy them and the database checks them
 as they go in: the line balance, ``0 <= allocated <= on_hand``, deliveries within shipments, payments
@@ -97,7 +97,9 @@ def generate(
     purchases = draw_purchases(rng, episodes, keys, lead, late, short, reject, units, t0, as_of)
     with engine.connect() as conn, bulk_session(conn), conn.begin():
         writer = BulkWriter(conn)
-        rows = write_documents(writer, rng, world, customers, skus, drawn, flow, as_of)
+        rows = write_documents(
+            writer, rng, world, customers, skus, drawn, flow, as_of, config.freight_billing_error_rate
+        )
         rows |= write_stock_and_supply(writer, world, policy, episodes, purchases, drawn, flow, as_of)
         writer.build_indexes()
     return BulkResult(seed, start, datetime.fromtimestamp(as_of, UTC), rows)

@@ -1,5 +1,6 @@
-"""Bulk writes of the sales side: orders and lines, shipments with exceptions, invoices, payments and
-shortfall outcomes, from the arrays of :mod:`o2c.sim.bulk_orders` and :mod:`o2c.sim.bulk_flow`."""
+"""Bulk writes of the sales side: orders and lines, shipments with exceptions and freight bills,
+invoices, payments and shortfall outcomes, from the arrays of :mod:`o2c.sim.bulk_orders` and
+:mod:`o2c.sim.bulk_flow`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 
 from o2c.sim.bulk_flow import Flow
+from o2c.sim.bulk_freight import write_freight_bills
 from o2c.sim.bulk_orders import CHANNELS, HOUR, POLICIES, Customers, Orders, Skus
 from o2c.sim.bulk_supply import DAY
 from o2c.sim.bulk_writer import BulkWriter, Dates, Instants, Numbers
@@ -84,6 +86,7 @@ def write_documents(
     drawn: Orders,
     flow: Flow,
     as_of: int,
+    billing_error_rate: float,
 ) -> dict[str, int]:
     ids = Ids.read(writer, world)
     lines = drawn.lines
@@ -243,6 +246,8 @@ def write_documents(
     )
     per_kg = np.array([int(c.per_kg * 100) for c in world.carriers])[cycle_at["carrier"]]
     base = np.array([int(c.base_freight * 100) for c in world.carriers])[cycle_at["carrier"]]
+    freight = base + (per_kg * weight + 500) // 1000
+    delivered_at = np.where(delivered, cycle_at["delivered"], -1)
     rows["shipments"] = writer.insert(
         shipments,
         {
@@ -253,11 +258,22 @@ def write_documents(
             "tracking_number": Numbers(DocumentKind.SHIPMENT, ship_ids + 90_000_000),
             "status": np.where(delivered, "delivered", "shipped").astype(object),
             "shipped_at": Instants(cycle_at["shipped"]),
-            "delivered_at": Instants(np.where(delivered, cycle_at["delivered"], -1)),
+            "delivered_at": Instants(delivered_at),
             "received_by": ["dock" if d else None for d in delivered.tolist()],
-            "freight_cost": base + (per_kg * weight + 500) // 1000,
+            "freight_cost": freight,
             "weight_g": weight,
         },
+    )
+    # A stream of its own, so that billing leaves every other draw of a seed as it was.
+    rows["carrier_freight_bills"] = write_freight_bills(
+        writer,
+        rng.spawn(1)[0],
+        ship_ids,
+        ids.carrier[cycle_at["carrier"]],
+        delivered_at,
+        freight,
+        as_of,
+        billing_error_rate,
     )
     rows["shipment_lines"] = writer.insert(
         shipment_lines,

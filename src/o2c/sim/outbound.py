@@ -10,7 +10,8 @@
   delivery and wrong-item picks (``short_delivery_rate``, ``wrong_pick_rate`` per line).
 - Freight bills: 2-10 days after delivery the carrier bills the shipment; at
   ``freight_billing_error_rate`` it bills 3-15 % above the rated freight, and finance disputes half
-  of those.
+  of those. 5-20 days later the carrier upholds seven disputes in ten (the bill corrected to the rated
+  freight); the others are withdrawn.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from decimal import Decimal
 from functools import partial
 
 from o2c.domain.errors import IllegalTransition
-from o2c.services.freight_billing import record_freight_bill
+from o2c.domain.freight import DisputeOutcome
+from o2c.services.freight_billing import record_freight_bill, settle_freight_dispute
 from o2c.services.fulfilment import (
     DeliverRequest,
     DeliveryException,
@@ -185,3 +187,18 @@ def _bill_freight(run: Run, shipped: Dispatched) -> None:
             dispute = "billed above the rated freight"
     record_freight_bill(run.uow(), shipped.shipment, amount, dispute_reason=dispute, actor=ACTOR_FINANCE)
     run.tally["freight bills"] += 1
+    if dispute is not None:
+        settle = partial(_settle_freight_dispute, run, shipped)
+        run.agenda.at(run.now() + timedelta(days=run.rng.uniform(5, 20)), settle)
+
+
+def _settle_freight_dispute(run: Run, shipped: Dispatched) -> None:
+    """The carrier answers a dispute: seven in ten upheld at the rated freight, the rest withdrawn."""
+    if run.chance(0.7):
+        outcome, corrected = DisputeOutcome.UPHELD, shipped.freight
+    else:
+        outcome, corrected = DisputeOutcome.WITHDRAWN, None
+    settle_freight_dispute(
+        run.uow(), shipped.shipment, outcome, corrected_amount=corrected, actor=ACTOR_FINANCE
+    )
+    run.tally[f"freight disputes {outcome.value}"] += 1
