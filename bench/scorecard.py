@@ -7,7 +7,7 @@ For each database (SQLite file, throwaway PostgreSQL database) the bench:
    ``--generator`` allows it, else with the set-based generator of ``bench/scorecard_data.py``;
 2. times ``o2c.analytics.service.service_scorecard`` by month x segment (fill rates, stockout value,
    backorder rate, OTIF and perfect order, cycle time by stage, order-to-cash, DSO, open backorders)
-   in a child process, and reads that process's peak resident memory;
+   in a child process, and reads that process's CPU time and peak resident memory;
 3. exports ``orders`` and ``order_lines`` (the columns the reference needs) to Parquet with pyarrow,
    and times the **reference** in another child process: DuckDB computing unit fill rate and OTIF by
    month straight from the Parquet files;
@@ -63,9 +63,9 @@ AS_OF = datetime(2027, 1, 31, tzinfo=UTC)
 def measure_scorecard(url: str) -> dict[str, Any]:
     """Run the full scorecard once (month x segment) and report time, peak memory and the check figures."""
     engine = create_db_engine(url)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     card = service_scorecard(engine, Slice(Period.MONTH, Dimension.SEGMENT), AS_OF)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
     fill: dict[str, list[int]] = {}
     otif: dict[str, list[int]] = {}
     for row in card.rows:
@@ -78,7 +78,21 @@ def measure_scorecard(url: str) -> dict[str, Any]:
             parts[0] += int(row.delivery.otif.numerator)
             parts[1] += int(row.delivery.otif.denominator)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "peak_bytes": peak, "rows": len(card.rows), "fill": fill, "otif": otif}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_bytes": peak,
+        "rows": len(card.rows),
+        "fill": fill,
+        "otif": otif,
+    }
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU of this process, every thread: on a shared machine the wall time also
+    counts other processes' turns, the CPU time only the scorecard's own work."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 REFERENCE_SQL = {
@@ -229,20 +243,25 @@ def bench_one(label: str, url: str, lines: int, generator: str, existing: bool =
 
 
 def report(results: list[dict[str, Any]]) -> int:
-    print(f"\n{'database':<11}{'lines':>11}{'o2c s':>9}{'peak MB':>9}{'DuckDB s':>10}{'ratio':>8}  verdict")
+    print(
+        f"\n{'database':<11}{'lines':>11}{'o2c s':>9}{'CPU s':>8}{'peak MB':>9}{'DuckDB s':>10}{'ratio':>8}"
+        "  verdict"
+    )
     status = 0
     for r in results:
         o2c, ref = r["o2c"], r["reference"]
         met = o2c["seconds"] <= TARGET_SECONDS and o2c["peak_bytes"] <= TARGET_BYTES
         verdict = ("PASS" if met else "MISS") + ("" if r["agree"] else ", FIGURES DISAGREE")
         print(
-            f"{r['database']:<11}{r['lines']:>11,}{o2c['seconds']:>9.2f}{o2c['peak_bytes'] / 2**20:>9.0f}"
+            f"{r['database']:<11}{r['lines']:>11,}{o2c['seconds']:>9.2f}{o2c['cpu_seconds']:>8.2f}"
+            f"{o2c['peak_bytes'] / 2**20:>9.0f}"
             f"{ref['seconds']:>10.3f}{o2c['seconds'] / ref['seconds']:>7.1f}x  {verdict}"
         )
         status = max(status, 0 if met else 1, 0 if r["agree"] else 2)
     print(
         f"targets: scorecard <= {TARGET_SECONDS:.0f} s and <= {TARGET_BYTES >> 20} MB peak (client process);"
-        " ratio = o2c full scorecard / DuckDB unit fill + OTIF by month on Parquet"
+        " ratio = o2c full scorecard / DuckDB unit fill + OTIF by month on Parquet;"
+        " CPU s = the scorecard process's user + system time (all its threads; not PostgreSQL's server)"
     )
     return status
 

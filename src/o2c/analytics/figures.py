@@ -140,8 +140,7 @@ def distributions(groups: NDArray[np.int64], seconds: NDArray[np.int64]) -> dict
     """
     if groups.size == 0:
         return {}
-    order = np.lexsort((seconds, groups))
-    ordered, grouped_by = seconds[order], groups[order]
+    ordered, grouped_by = _sorted_by_group(groups, seconds)
     starts = np.flatnonzero(np.r_[True, grouped_by[1:] != grouped_by[:-1]])
     n = np.diff(np.r_[starts, ordered.size])
     totals = np.add.reduceat(ordered, starts)
@@ -158,6 +157,26 @@ def distributions(groups: NDArray[np.int64], seconds: NDArray[np.int64]) -> dict
             count, _hours(float(means[i])), _hours(float(medians[i])), _hours(float(p90s[i])), std_dev
         )
     return found
+
+
+def _sorted_by_group(
+    groups: NDArray[np.int64], values: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The values sorted by group then value, and the group of each.
+
+    Group and value are one integer key (``group · span + value - lowest``) sorted in place when the
+    key fits in 64 bits: a plain integer sort of a million keys takes a tenth of what ``lexsort`` of
+    the two columns takes (a scorecard sorts every order once per stage).
+    """
+    lowest, highest = int(values.min()), int(values.max())
+    span = highest - lowest + 1
+    if int(groups.min()) < 0 or (int(groups.max()) + 1) * span >= 2**63:
+        order = np.lexsort((values, groups))
+        return values[order], groups[order]
+    keys = groups * span + (values - lowest)
+    keys.sort()
+    grouped_by, ordered = np.divmod(keys, span)
+    return ordered + lowest, grouped_by
 
 
 def distribution_query(
