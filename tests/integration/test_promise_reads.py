@@ -9,9 +9,9 @@ from o2c.store.promise_reads import _PLAN, _TO_FIRST_SHIP_TO, _TO_NAMED_SHIP_TO
 from o2c.store.supply_plan import FINISHED_ORDER_STATUSES
 
 
-def test_the_plan_of_a_promise_binds_only_the_sku_and_the_excluded_order(engine: Engine) -> None:
+def test_the_plan_of_a_promise_binds_only_the_sku(engine: Engine) -> None:
     compiled = _PLAN.statement.compile(dialect=engine.dialect)
-    assert set(compiled.binds) == {"product_id", "exclude_order_id"}
+    assert set(compiled.binds) == {"product_id"}
     for status in (*FINISHED_ORDER_STATUSES, "open", "in_transit", "ground"):
         assert f"'{status}'" in compiled.string
 

@@ -114,5 +114,5 @@ def destination_and_sources(
 
 def supply_and_demand(conn: Connection, product_id: int) -> dict[int, SupplyAndDemand]:
     """Supply and demand of one SKU by location id (only locations with some)."""
-    rows = _PLAN.rows(conn, {"product_id": product_id, "exclude_order_id": 0})
+    rows = _PLAN.values(conn, {"product_id": product_id})
     return {at: plan for (_, at), plan in plans_of(rows).items()}

@@ -183,27 +183,48 @@ def _demand(scope: Scope) -> Select[Any]:
     ship-to looked up per line), then per lead days (location and lane looked up per group).
 
     Grouping by region rather than ship-to matters for speed: lead days depend on the region only, and
-    there are few regions, so the second step joins a few hundred groups, not one per line.
+    there are few regions, so the second step joins a few hundred groups, not one per line. For one
+    SKU (a promise: some thousand lines at most) location and lane are looked up per line and the
+    lines grouped once, which measured about a tenth cheaper on PostgreSQL and no dearer on SQLite.
     """
     keys = (order_lines.c.product_id, order_lines.c.location_id, order_lines.c.promised_date)
+    live_lines = order_lines.join(orders, orders.c.id == order_lines.c.order_id).join(
+        ship_tos, ship_tos.c.id == orders.c.ship_to_id
+    )
+    wanted = [
+        _for_products(order_lines.c.product_id, order_lines.c.location_id, scope),
+        order_lines.c.qty_backordered > _NONE,
+        _LIVE_ORDER,
+    ]
+    if scope != "product":  # a promise is of no stored order
+        wanted.append(order_lines.c.order_id != bindparam("exclude_order_id"))
+    lead_parts = (locations.c.processing_days, locations.c.pick_pack_days, lanes.c.transit_days)
+    lead = lead_parts[0] + lead_parts[1] + func.coalesce(lead_parts[2], _NONE)
+    if scope == "product":
+        return (
+            select(
+                order_lines.c.product_id,
+                order_lines.c.location_id,
+                literal_column(str(_DEMAND), Integer),
+                order_lines.c.promised_date,
+                lead,
+                func.sum(order_lines.c.qty_backordered),
+            )
+            .select_from(
+                live_lines.join(locations, locations.c.id == order_lines.c.location_id).outerjoin(
+                    lanes, lane_to(ship_tos.c.region)
+                )
+            )
+            .where(*wanted)
+            .group_by(*keys, *lead_parts)
+        )
     by_region = (
         select(*keys, ship_tos.c.region, func.sum(order_lines.c.qty_backordered).label("qty"))
-        .select_from(
-            order_lines.join(orders, orders.c.id == order_lines.c.order_id).join(
-                ship_tos, ship_tos.c.id == orders.c.ship_to_id
-            )
-        )
-        .where(
-            _for_products(order_lines.c.product_id, order_lines.c.location_id, scope),
-            order_lines.c.qty_backordered > _NONE,
-            _LIVE_ORDER,
-            order_lines.c.order_id != bindparam("exclude_order_id"),
-        )
+        .select_from(live_lines)
+        .where(*wanted)
         .group_by(*keys, ship_tos.c.region)
         .subquery("by_region")
     )
-    lead_parts = (locations.c.processing_days, locations.c.pick_pack_days, lanes.c.transit_days)
-    lead = lead_parts[0] + lead_parts[1] + func.coalesce(lead_parts[2], _NONE)
     product, location, promised = (
         by_region.c.product_id,
         by_region.c.location_id,
@@ -257,7 +278,7 @@ _plan_everywhere = _plan_query("products")
 _plan_at = _plan_query("location")
 plan_of_product = _plan_query("product")
 """Supply and demand of one SKU (``product_id``) at every location, in the rows of
-:meth:`SupplyPlanRepository.supply_and_demand`; ``exclude_order_id`` 0 leaves out no order."""
+:meth:`SupplyPlanRepository.supply_and_demand`, excluding no order."""
 
 _locations = (
     select(
@@ -339,7 +360,10 @@ def plans_of(rows: Iterable[Sequence[Any]]) -> dict[tuple[int, int], SupplyAndDe
     """The rows of a plan statement as supply and demand by ``(product id, location id)``."""
     plans: dict[tuple[int, int], SupplyAndDemand] = {}
     for product_id, at, kind, day, lead, qty in rows:
-        plan = plans.setdefault((int(product_id), int(at)), SupplyAndDemand())
+        key = (int(product_id), int(at))
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = SupplyAndDemand()
         if kind == _STOCK:
             plan.available += int(qty)
         elif kind == _RECEIPT:
