@@ -4,11 +4,13 @@ behind a writer, and not behind each other, so the reports' side-by-side reads r
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
-from o2c.store.database import read_connection
+from o2c.store.database import read_connection, statement_reads
 
 
 def read_in_thread(engine: Engine) -> threading.Thread:
@@ -47,3 +49,34 @@ def test_a_read_only_transaction_on_sqlite_sees_one_snapshot(engine: Engine) -> 
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO document_counters (kind, last_value) VALUES ('zz-test', 1)"))
         assert reader.execute(text("SELECT count(*) FROM document_counters")).scalar_one() == before
+
+
+def test_statement_reads_open_no_transaction_and_return_the_connection_as_they_found_it(
+    engine: Engine,
+) -> None:
+    # On PostgreSQL a transaction would cost a BEGIN and a ROLLBACK round trip, and psycopg forgets its
+    # prepared statements at every ROLLBACK: a promise would plan its statements anew every time.
+    with statement_reads(engine) as conn:
+        driver: Any = conn.connection.dbapi_connection
+        driver.cursor().execute("SELECT count(*) FROM orders").fetchall()
+        if engine.dialect.name == "postgresql":
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert not driver.in_transaction
+    with engine.connect() as again:  # the pool hands out the same connection: transactional again
+        assert again.connection.dbapi_connection is driver
+        again.execute(text("SELECT count(*) FROM orders")).scalar_one()
+        if engine.dialect.name == "postgresql":
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        else:
+            assert driver.in_transaction  # the engine's BEGIN IMMEDIATE
+
+
+def test_statement_reads_read_what_is_committed_meanwhile(engine: Engine) -> None:
+    with statement_reads(engine) as reader:
+        driver: Any = reader.connection.dbapi_connection
+        count = "SELECT count(*) FROM document_counters"
+        before = driver.cursor().execute(count).fetchone()[0]
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO document_counters (kind, last_value) VALUES ('zz-read', 1)"))
+        assert driver.cursor().execute(count).fetchone()[0] == before + 1

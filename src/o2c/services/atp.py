@@ -13,11 +13,18 @@ still needs the units), while supply past the horizon is left out: both err on t
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from o2c.domain.atp import bucket_by_day, cumulative_atp, discrete_atp, earliest_period
+from o2c.domain.atp import (
+    InvalidATPInput,
+    bucket_by_day,
+    cumulative_atp,
+    discrete_atp,
+    earliest_period,
+)
 from o2c.domain.errors import NotFound, ValidationFailed
 from o2c.store.supply_plan import SourcingLocation, SupplyAndDemand, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
@@ -40,10 +47,8 @@ class DailyPlan:
     def of(cls, stored: SupplyAndDemand | None, start: date, days: int) -> DailyPlan:
         """Bucket stored supply and demand from ``start`` over ``days`` days (see the module notes)."""
         stored = stored or SupplyAndDemand()
-        last = start + timedelta(days=days - 1)
-        demand = ((min(demand_date(p, lead, start), last), qty) for p, lead, qty in stored.demand)
         receipts = bucket_by_day(start, days, stored.receipts)
-        return cls(start, stored.available, receipts, bucket_by_day(start, days, demand))
+        return cls(start, stored.available, receipts, _demand_by_day(stored.demand, start, days))
 
     def cumulative(self) -> list[int]:
         """Cumulative ATP with look-ahead (:func:`o2c.domain.atp.cumulative_atp`); cached."""
@@ -67,6 +72,20 @@ class DailyPlan:
 def demand_date(promised: date | None, lead_days: int, start: date) -> date:
     """The day a backordered line's units are due: its promised delivery less its lead, or now."""
     return start if promised is None else promised - timedelta(days=lead_days)
+
+
+def _demand_by_day(demand: Iterable[tuple[date | None, int, int]], start: date, days: int) -> list[int]:
+    """``bucket_by_day`` of ``(demand_date, quantity)``, a day past the horizon counting on its last,
+    computed on day numbers: a promise buckets some hundreds of demand rows, and building a date and
+    a timedelta for each cost more than the rest of the bucketing."""
+    buckets = [0] * days
+    origin, last = start.toordinal(), days - 1
+    for promised, lead, quantity in demand:
+        if quantity < 0:
+            raise InvalidATPInput(f"negative demand {quantity} promised for {promised}", field="demand")
+        due = 0 if promised is None else promised.toordinal() - lead - origin
+        buckets[0 if due < 0 else min(due, last)] += quantity
+    return buckets
 
 
 def daily_plans(
@@ -156,16 +175,21 @@ def split_quantity(
     if not candidates:
         return ()
     start, days = candidates[0][1].start, len(candidates[0][1].orders)
-    for offset in range(days + lead):
-        can = by(start + timedelta(days=offset))
-        if sum(q for _, _, q in can) >= quantity:
-            parts, left = [], quantity
-            for source, plan, q in sorted(can, key=lambda c: (-c[2], c[0].code)):
-                if left > 0:
-                    parts.append(source_promise(source, plan, min(q, left), None))
-                    left -= min(q, left)
-            return tuple(parts)
-    return ()
+
+    def together(offset: int) -> int:
+        return sum(q for _, _, q in by(start + timedelta(days=offset)))
+
+    # Cumulative ATP never decreases, so neither does what the locations deliver together by a day:
+    # the first day that covers the quantity is found by bisection.
+    offset = bisect_left(range(days + lead), quantity, key=together)
+    if offset == days + lead:
+        return ()
+    parts, left = [], quantity
+    for source, plan, q in sorted(by(start + timedelta(days=offset)), key=lambda c: (-c[2], c[0].code)):
+        if left > 0:
+            parts.append(source_promise(source, plan, min(q, left), None))
+            left -= min(q, left)
+    return tuple(parts)
 
 
 # --- the time-phased table -----------------------------------------------------------------------

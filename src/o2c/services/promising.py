@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from sqlalchemy import Connection
 
 from o2c.domain.atp import earliest_period
 from o2c.domain.errors import NotFound, ValidationFailed
@@ -32,7 +33,8 @@ from o2c.services.atp import (
     source_promise,
     split_quantity,
 )
-from o2c.store.database import read_connection
+from o2c.store.database import statement_reads
+from o2c.store.promise_reads import Destination, destination_and_sources, supply_and_demand
 from o2c.store.supply_plan import (
     DEFAULT_SERVICE,
     SourcingLocation,
@@ -119,13 +121,17 @@ def promise(uow: UnitOfWork, request: PromiseRequest) -> Promise:
     """
     # Supply and demand come in one statement (one snapshot) and the master data around it changes
     # rarely: no write transaction, so on SQLite no queueing behind order entry's write lock.
-    with read_connection(uow.engine) as conn:
-        repo = SupplyPlanRepository(conn)
-        ship_to, region, product_id = _destination(repo, request)
-        sources = {s.id: s for s in repo.locations(region, request.service)}
-        start = uow.clock.now().date()
-        plans = daily_plans(repo, [product_id], start, request.horizon_days)
-    candidates = [(sources[at], plan) for (_, at), plan in sorted(plans.items())]
+    with statement_reads(uow.engine) as conn:
+        found, locations = destination_and_sources(
+            conn, request.customer, request.ship_to, request.sku, request.service
+        )
+        ship_to, region, product_id = _destination(conn, found, request)
+        stored = supply_and_demand(conn, product_id)
+    start = uow.clock.now().date()
+    sources = {s.id: s for s in locations}
+    candidates = [
+        (sources[at], DailyPlan.of(stored[at], start, request.horizon_days)) for at in sorted(stored)
+    ]
     options, parts = _cover(candidates, request.quantity, request.service, region)
     coverable = sum(o.quantity for o in options) if not parts else request.quantity
     return Promise(
@@ -190,10 +196,11 @@ def promise_quantities(
     return promised
 
 
-def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[str, str, int]:
+def _destination(
+    conn: Connection, found: Destination | None, request: PromiseRequest
+) -> tuple[str, str, int]:
     """``(ship-to code, region, product id)``; an unknown or inactive customer, a ship-to it does not
-    have, or an unknown SKU is refused."""
-    found = repo.destination(request.customer, request.ship_to, request.sku)
+    have, an unknown SKU or carrier service is refused."""
     if found is None or not found.customer_active:
         state = "does not exist" if found is None else "is inactive"
         raise ValidationFailed(f"customer {request.customer} {state}", field="customer")
@@ -202,7 +209,7 @@ def _destination(repo: SupplyPlanRepository, request: PromiseRequest) -> tuple[s
         raise ValidationFailed(f"customer {request.customer} has no {what}", field="ship_to")
     if found.product_id is None:
         raise NotFound(f"SKU {request.sku} does not exist", sku=request.sku)
-    _known_service(repo, request.service)
+    _known_service(SupplyPlanRepository(conn), request.service)
     return found.ship_to_code, found.region, found.product_id
 
 

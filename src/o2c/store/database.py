@@ -10,6 +10,8 @@ PostgreSQL: psycopg 3, READ COMMITTED, row locks taken in primary-key order by t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,33 @@ def read_connection(engine: Engine) -> Connection:
     if engine.dialect.name == "sqlite":
         conn.execution_options(**{READ_ONLY: True})
     return conn
+
+
+@contextmanager
+def statement_reads(engine: Engine) -> Iterator[Connection]:
+    """A :func:`read_connection` for reads that need no snapshot across their statements: on
+    PostgreSQL the driver runs each statement as a transaction of its own (autocommit, set on the
+    psycopg connection alone: no round trip). A promise then costs no BEGIN and no ROLLBACK, and the
+    ROLLBACK matters most: psycopg forgets the statements it has prepared at every one, so a reader
+    that rolls back would plan its statements anew every time. (READ COMMITTED already gives every
+    statement a snapshot of its own, so what each statement sees is as in a transaction.) On SQLite,
+    where statements run on the driver (:mod:`o2c.store.driver`) outside any transaction already,
+    it is :func:`read_connection`."""
+    with read_connection(engine) as conn:
+        if engine.dialect.name != "postgresql":
+            yield conn
+            return
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        driver.autocommit = True
+        try:
+            yield conn
+        finally:
+            conn.rollback()  # of SQLAlchemy's own bookkeeping, if it began one: nothing on the server
+            try:
+                driver.autocommit = False
+            except Exception:  # a broken connection: it must not go back to the pool autocommitting
+                conn.invalidate()
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

@@ -76,6 +76,11 @@ class Prepared:
         """The result rows (of a SELECT, or of DML with RETURNING) as named tuples of converted values."""
         return self._run(conn, params or {}, many=False, read=_Compiled.rows)
 
+    def values(self, conn: Connection, params: Params | None = None) -> list[list[Any]]:
+        """The result rows as lists of converted values, without the named tuples: for reads of some
+        hundreds of rows that the caller unpacks at once (a promise's supply and demand)."""
+        return self._run(conn, params or {}, many=False, read=_Compiled.values)
+
     def first(self, conn: Connection, params: Params | None = None) -> Any | None:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
@@ -168,6 +173,7 @@ class _Compiled:
             else []
         )
         self._make_row: Callable[[Sequence[Any]], Any] | None = None
+        self._convert: Callable[[list[Any]], list[Any]] = _no_conversion  # until the first result
 
     def wrapped(
         self,
@@ -202,12 +208,19 @@ class _Compiled:
         make_row = self._make_row or self._row_maker(cursor)
         return [make_row(values) for values in fetched]
 
+    def values(self, cursor: DBAPICursor) -> list[list[Any]]:
+        fetched = cursor.fetchall()
+        if self._make_row is None:
+            self._row_maker(cursor)
+        convert = self._convert
+        return [convert(list(values)) for values in fetched]
+
     def _row_maker(self, cursor: DBAPICursor) -> Callable[[Sequence[Any]], Any]:
         """Built from the first result: column names and the driver's type codes come with it."""
         description = cursor.description
         assert description is not None, f"statement returns no rows: {self.sql}"
         row_type = namedtuple("Row", [d[0] for d in description])  # type: ignore[misc]
-        convert = _converter(
+        convert = self._convert = _converter(
             type_.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
             for type_, d in zip(self._types, description, strict=False)
         )
@@ -217,6 +230,10 @@ class _Compiled:
 
         self._make_row = make_row
         return make_row
+
+
+def _no_conversion(values: list[Any]) -> list[Any]:
+    return values
 
 
 def _binder(compiled: SQLCompiler, dialect: Dialect) -> Callable[[Params], Any]:
