@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     CompoundSelect,
     Connection,
@@ -44,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Select
 
+from o2c.store.batches import UpdateByIds
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
 from o2c.store.tables import carriers, customers, locations, order_lines, orders, products, ship_tos, stock
 
@@ -238,13 +240,16 @@ def _available(at_one_location: bool) -> Select[Any]:
     ).where(_for_products(stock.c.product_id, stock.c.location_id, at_one_location))
 
 
-def _plan_query(at_one_location: bool) -> CompoundSelect[Any]:
-    parts = (_receipts_from_purchase_orders, _receipts_in_transit, _demand, _available)
+def _plan_query(at_one_location: bool, *, demand: bool = True) -> CompoundSelect[Any]:
+    parts = (_receipts_from_purchase_orders, _receipts_in_transit, *([_demand] if demand else []), _available)
     return union_all(*(part(at_one_location) for part in parts))  # the first one's Date decodes "day"
 
 
 _plan_everywhere = _plan_query(at_one_location=False)
 _plan_at = _plan_query(at_one_location=True)
+# Re-promising hands out supply alone (claims are its lines, not the stored demand): no demand read.
+_supply_everywhere = _plan_query(at_one_location=False, demand=False)
+_supply_at = _plan_query(at_one_location=True, demand=False)
 
 _locations = (
     select(
@@ -310,13 +315,14 @@ _backordered_at_pairs = _backordered.where(
     tuple_(order_lines.c.product_id, order_lines.c.location_id).in_(bindparam("pairs", expanding=True))
 )
 _CHUNK = 1000  # pairs per statement: PostgreSQL's parser stack and SQLite's parameter limit
-_set_line_promise = (
-    update(order_lines)
-    .where(order_lines.c.id == bindparam("b_id"))
-    .values(
-        promised_date=bindparam("b_date"),
-        promise_at_risk=or_(order_lines.c.promise_at_risk, bindparam("b_risk")),
-    )
+# One statement per new promise (thousands of lines often get the same one, or none): the flag is
+# raised where the promise slips, never lowered here.
+_set_line_promise = UpdateByIds(
+    order_lines,
+    {
+        "promised_date": bindparam("b_date", type_=Date),
+        "promise_at_risk": or_(order_lines.c.promise_at_risk, bindparam("b_risk", type_=Boolean)),
+    },
 )
 _open_line_without_promise = exists().where(
     order_lines.c.order_id == orders.c.id,
@@ -372,13 +378,18 @@ class SupplyPlanRepository:
         *,
         location_id: int | None = None,
         exclude_order_id: int | None = None,
+        demand: bool = True,
     ) -> dict[tuple[int, int], SupplyAndDemand]:
         """Supply and demand by ``(product id, location id)``, one statement for all of them.
 
-        ``exclude_order_id`` leaves out the lines of that order (an order being promised already stored).
+        ``exclude_order_id`` leaves out the lines of that order (an order being promised already stored);
+        ``demand=False`` reads the supply alone (the plans' ``demand`` stays empty).
         """
         params = {"product_ids": sorted(set(product_ids)), "exclude_order_id": exclude_order_id or 0}
-        statement = _plan_everywhere if location_id is None else _plan_at
+        if demand:
+            statement = _plan_everywhere if location_id is None else _plan_at
+        else:
+            statement = _supply_everywhere if location_id is None else _supply_at
         params["location_id"] = location_id
         plans: dict[tuple[int, int], SupplyAndDemand] = {}
         # fetched at once: iterating a result costs a driver call per row
@@ -395,7 +406,7 @@ class SupplyPlanRepository:
     def backordered_lines(self, product_id: int, location_id: int) -> list[BackorderedLine]:
         """The live backordered lines of one SKU-location (unordered: the caller decides the priority)."""
         rows = self._conn.execute(_backordered_at, {"product_id": product_id, "location_id": location_id})
-        return [BackorderedLine(**row._mapping) for row in rows]
+        return [BackorderedLine(*row) for row in rows.all()]  # columns in the order of its fields
 
     def backordered_lines_at(
         self, pairs: Iterable[tuple[int, int]]
@@ -407,18 +418,19 @@ class SupplyPlanRepository:
             return {wanted[0]: found} if found else {}
         lines: dict[tuple[int, int], list[BackorderedLine]] = {}
         for start in range(0, len(wanted), _CHUNK):
-            for row in self._conn.execute(_backordered_at_pairs, {"pairs": wanted[start : start + _CHUNK]}):
-                line = BackorderedLine(**row._mapping)
+            chunk = {"pairs": wanted[start : start + _CHUNK]}
+            for row in self._conn.execute(_backordered_at_pairs, chunk).all():
+                line = BackorderedLine(*row)
                 lines.setdefault((line.product_id, line.location_id), []).append(line)
         return lines
 
     def set_line_promises(self, promises: Sequence[LinePromise]) -> None:
-        """Write new promised dates (and raised at-risk flags) in one batch."""
-        if promises:
-            self._conn.execute(
-                _set_line_promise,
-                [{"b_id": p.line_id, "b_date": p.promised_date, "b_risk": p.at_risk} for p in promises],
-            )
+        """Write new promised dates (and raised at-risk flags): one statement per distinct promise."""
+        alike: dict[tuple[date | None, bool], list[int]] = {}
+        for p in promises:
+            alike.setdefault((p.promised_date, p.at_risk), []).append(p.line_id)
+        for (promised, at_risk), ids in alike.items():
+            _set_line_promise.execute(self._conn, ids, {"b_date": promised, "b_risk": at_risk})
 
     def refresh_order_promises(self, order_ids: Iterable[int]) -> None:
         """Set each order's promised date to its latest line's, or none while a line still to deliver
