@@ -27,7 +27,7 @@ reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIAT
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -293,7 +293,7 @@ def _plan(
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         # Most lines are still wholly unfilled: copying those would cost a dataclass each.
         return [
-            ln if need[ln.line_id] == ln.quantity else replace(ln, quantity=need[ln.line_id])
+            ln if need[ln.line_id] == ln.quantity else ln._replace(quantity=need[ln.line_id])
             for ln in lines
             if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
         ]

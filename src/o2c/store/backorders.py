@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Connection, Integer, Update, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.sql import ColumnElement
@@ -177,8 +177,7 @@ _listing = (
 )
 
 
-@dataclass(frozen=True)
-class WaitingLine:
+class WaitingLine(NamedTuple):
     """An open backorder line, the location it is sourced at (None: anywhere), and its order."""
 
     line: BackorderLine

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -80,9 +80,9 @@ class SupplyAndDemand:
     demand: list[tuple[date | None, int, int]] = field(default_factory=list)  # promised, lead days, qty
 
 
-@dataclass(frozen=True)
-class BackorderedLine:
-    """An open backordered order line of one SKU-location, with what re-promising it needs."""
+class BackorderedLine(NamedTuple):
+    """An open backordered order line of one SKU-location, with what re-promising it needs (a named
+    tuple: cheap to build by the ten thousand)."""
 
     line_id: int
     order_id: int
