@@ -41,7 +41,6 @@ from sqlalchemy import (
     tuple_,
     union,
     union_all,
-    update,
 )
 from sqlalchemy.sql import Select
 
@@ -332,15 +331,14 @@ _open_line_without_promise = exists().where(
 _latest_line_promise = select(func.max(order_lines.c.promised_date)).where(
     order_lines.c.order_id == orders.c.id
 )
-_refresh_order_promises = (
-    update(orders)
-    .where(orders.c.id.in_(bindparam("order_ids", expanding=True)))
-    .values(
-        promised_date=case(
+_refresh_order_promises = UpdateByIds(  # thousands of orders after a large receipt: the ids as one parameter
+    orders,
+    {
+        "promised_date": case(
             (_open_line_without_promise, null()), else_=_latest_line_promise.scalar_subquery()
         ),
-        version=orders.c.version + 1,
-    )
+        "version": orders.c.version + 1,
+    },
 )
 
 
@@ -437,4 +435,4 @@ class SupplyPlanRepository:
         has none; bumps the order's version, so a stale copy of it can no longer be saved over this."""
         ids = sorted(set(order_ids))
         if ids:
-            self._conn.execute(_refresh_order_promises, {"order_ids": ids})
+            _refresh_order_promises.execute(self._conn, ids)
