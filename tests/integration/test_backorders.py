@@ -34,6 +34,7 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
+from o2c.store.backorders import BackorderRepository, LineFill
 from o2c.store.events import Event
 from o2c.store.supply_tables import shortfall_outcomes
 from o2c.store.tables import invoices, order_lines, orders, product_alternates, stock
@@ -379,3 +380,26 @@ def test_the_command_line_lists_and_allocates_backorders(
         [number, "WIDGET", 4, "allocated"]
     ]
     assert [b["sku"] for b in run()] == ["GADGET"]
+
+
+def test_a_line_fill_is_guarded_by_what_the_line_still_waits_for_and_where_it_is_reserved(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    """The lines an allocation fills are written by guarded updates, not by reading the orders: a fill
+    larger than the line's backorder, or at a location other than where the line is reserved, writes
+    nothing and is reported, so the allocation fails rather than break the line."""
+    number = place(uow, "GOLD", ("WIDGET", 5))
+    receive(uow, world["WIDGET@dc1"], 2)  # 2 reserved at DC1, 3 still backordered there
+    line_id = lines_of(engine, number)[0]["id"]
+    before = lines_of(engine, number)
+    with uow:
+        repo = BackorderRepository(uow.connection)
+        assert not repo.fill_lines([LineFill(line_id, 4, world["dc1"], moves=False)])
+        assert not repo.fill_lines([LineFill(line_id, 1, world["dc2"], moves=True)])
+    assert lines_of(engine, number) == before
+    with uow:
+        assert BackorderRepository(uow.connection).fill_lines(
+            [LineFill(line_id, 3, world["dc1"], moves=False)]
+        )
+        uow.commit()
+    assert (allocated(engine, number), backordered(engine, number)) == ([5], [0])

@@ -5,14 +5,31 @@ through both paths: a prepared batch (few rows, and always on SQLite) and one st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Column, Date, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    cast,
+    select,
+)
 
-from o2c.store.batches import ARRAYS_FROM, RowsInsert, RowsUpdate
+from o2c.store.batches import ARRAYS_FROM, RowsInsert, RowsUpdate, UpdateByIds
+from o2c.store.events import Event
+from o2c.store.tables import events
 from o2c.store.types import Minor, UTCDateTime
+from o2c.store.uow import UnitOfWork
 
 metadata = MetaData()
 ledger = Table(
@@ -85,3 +102,70 @@ def test_no_rows_write_nothing(engine: Engine, table: Table) -> None:
         RowsInsert(table, ["id", "version"]).execute(conn, [])
         assert RowsUpdate(table, ["id"], ["note"]).execute(conn, []) == 0
     assert stored(engine) == []
+
+
+@pytest.mark.parametrize("count", [3, ARRAYS_FROM + 24])
+def test_update_by_ids_sets_the_given_rows_alike_and_counts_them(
+    engine: Engine, table: Table, count: int
+) -> None:
+    rows = [row(i) for i in range(1, count + 1)]
+    with engine.begin() as conn:
+        RowsInsert(table, ["id", "version", *COLUMNS]).execute(conn, rows)
+    chosen = [*range(2, count + 1, 2), 2, 10_000]  # a repeated id, and one that does not exist
+    update = UpdateByIds(
+        table, {"due": bindparam("due", type_=Date), "version": table.c.version + bindparam("step")}
+    )
+    with engine.begin() as conn:
+        assert update.execute(conn, chosen, {"due": None, "step": 3}) == len(range(2, count + 1, 2))
+        assert update.execute(conn, []) == 0
+    expected = [{**r, "due": None, "version": 3} if r["id"] % 2 == 0 else r for r in rows]
+    assert stored(engine) == expected
+
+
+def test_events_written_many_at_once_read_back_as_written_a_few_at_a_time(uow: UnitOfWork) -> None:
+    """Thousands of events go to PostgreSQL as one JSON document of rows: payload text, instant and
+    order of the events are what the prepared batch of a few stores."""
+    elsewhere = datetime(2026, 3, 2, 11, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    payload: dict[str, Any] = {"s": 'é"\n\\', "n": None, "l": [1, 2.5], "d": {"k": True}}
+
+    def batch(count: int, entity: str) -> list[Event]:
+        return [
+            Event(
+                "order",
+                f"{entity}-{i}",
+                "test.batch",
+                elsewhere + timedelta(seconds=i % 2),
+                "me",
+                {**payload, "i": i},
+            )
+            for i in range(count)
+        ]
+
+    few, many = batch(3, "FEW"), batch(ARRAYS_FROM + 24, "MANY")
+    with uow:
+        for group in (few, many):
+            for event in group:
+                uow.events.record(event)
+            uow.events.flush()
+        uow.commit()
+    with uow:
+        stored_few = [uow.events.for_entity("order", e.entity_id) for e in few]
+        stored_many = [uow.events.for_entity("order", e.entity_id) for e in many]
+        order = (
+            uow.connection.execute(
+                select(events.c.entity_id).where(events.c.event_type == "test.batch").order_by(events.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        texts = (
+            uow.connection.execute(
+                select(cast(events.c.payload, String)).where(events.c.entity_id.in_(["FEW-1", "MANY-1"]))
+            )
+            .scalars()
+            .all()
+        )
+    assert [s for [s] in stored_few] == few
+    assert [s for [s] in stored_many] == many
+    assert order == [e.entity_id for e in few + many]
+    assert len(texts) == 2 and texts[0] == texts[1]  # the same payload, the same text either way

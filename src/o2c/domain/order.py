@@ -79,6 +79,8 @@ ALLOWED: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
 )
 # Statuses in which the customer can still cancel without a return.
 CANCELLABLE = frozenset({S.CREDIT_HOLD, S.OPEN, S.RELEASED, S.PICKED, S.PACKED, S.PARTIALLY_SHIPPED})
+# Statuses in which backordered units can still be filled (allocated from supply, or substituted).
+BACKORDER_FILLABLE = CANCELLABLE - {S.CREDIT_HOLD}
 # Statuses in which a shipment can be on its way: after a partial shipment the rest of the order goes
 # round the warehouse again (released, picked, packed) while the first shipment is still travelling.
 # Recording its delivery changes no status; only a shipped order becomes delivered.
@@ -428,7 +430,7 @@ class Order:
         return alternate
 
     def _backordered_line(self, line_no: int, quantity: int, action: str) -> OrderLine:
-        self._refuse_unless(set(CANCELLABLE - {OrderStatus.CREDIT_HOLD}), action)
+        self._refuse_unless(set(BACKORDER_FILLABLE), action)
         line = self.line(line_no)
         if not 0 < quantity <= line.qty_backordered:
             raise ValidationFailed(

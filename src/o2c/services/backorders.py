@@ -27,7 +27,7 @@ reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIAT
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,10 +41,10 @@ from o2c.domain.backorders import (
     substitute_line,
 )
 from o2c.domain.backorders import allocate_backorders as share_supply
-from o2c.domain.errors import NotFound
-from o2c.domain.order import Order
+from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
+from o2c.domain.order import BACKORDER_FILLABLE, Order
 from o2c.services.repromising import repromise_many
-from o2c.store.backorders import AlternateProduct, BackorderRepository, WaitingLine
+from o2c.store.backorders import AlternateProduct, BackorderRepository, LineFill, WaitingLine
 from o2c.store.events import Event
 from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
 from o2c.store.uow import UnitOfWork, retrying
@@ -179,9 +179,30 @@ def fill_backorders(
     uow.stock.reserve_all(plan.reservations().items())
     order_ids = {number: order_id for order_id, number in order_numbers.items()}
     shares = plan.by_order()
-    touched = uow.orders.get_many(sorted(shares, key=order_ids.__getitem__))
-    fills = [f for order in touched for f in _apply(uow, order, plan, shares[order.number], rule, actor, now)]
-    uow.orders.save_many(touched)  # adds the substitute lines
+    numbers = sorted(shares, key=order_ids.__getitem__)
+    # Only an order that gets a substitute line is read whole (the new line needs it): the others gain
+    # reserved units on lines already read, written as guarded updates of the locked orders' lines.
+    whole = {o.number: o for o in uow.orders.get_many([n for n in numbers if shares[n].substitutions])}
+    status = {w.line.order_number: w.order_status for w in waiting}
+    sourced = {w.line.line_id: w.location_id for w in waiting}
+    skus = repo.skus(ln.product_id for ln in plan.lines.values())
+    filled: list[LineFill] = []
+    fills: list[BackorderFill] = []
+    for number in numbers:
+        order = whole.get(number)
+        if order is None:
+            share = shares[number]
+            fills += _allocate(uow, number, status[number], plan, share, skus, rule, actor, now)
+            filled += (
+                LineFill(i, q, pos.location_id, sourced[i] != pos.location_id)
+                for i, pos, q in share.allocations
+            )
+        else:
+            fills += _apply(uow, order, plan, shares[number], rule, actor, now)
+    uow.orders.save_many(list(whole.values()))  # adds the substitute lines
+    if not repo.fill_lines(filled):
+        raise StaleOrder("a backordered line changed underneath its allocation; retry")
+    repo.touch_orders(order_ids[n] for n in numbers if n not in whole)
     product_of = {(ln.order_number, ln.line_no): ln.product_id for ln in plan.lines.values()}
     ShortfallLog(uow.connection).record(
         Shortfall(
@@ -272,7 +293,7 @@ def _plan(
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         # Most lines are still wholly unfilled: copying those would cost a dataclass each.
         return [
-            ln if need[ln.line_id] == ln.quantity else replace(ln, quantity=need[ln.line_id])
+            ln if need[ln.line_id] == ln.quantity else ln._replace(quantity=need[ln.line_id])
             for ln in lines
             if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
         ]
@@ -317,6 +338,36 @@ def _plan(
 # --- writing it ------------------------------------------------------------------------------------
 
 
+def _allocate(
+    uow: UnitOfWork,
+    number: str,
+    status: str,
+    plan: _Plan,
+    share: _Share,
+    skus: Mapping[int, str],
+    rule: BackorderRule,
+    actor: str,
+    now: datetime,
+) -> list[BackorderFill]:
+    """One order's allocations, with no substitute among them, and its event (the caller writes the
+    lines' fills). The plan never gives a line more than it still waits for."""
+    if status not in BACKORDER_FILLABLE:
+        raise IllegalTransition(
+            f"order {number} is {status}: cannot allocate a backorder",
+            order_number=number,
+            status=status,
+            action="allocate a backorder",
+        )
+    allocated: list[BackorderFill] = []
+    for line_id, pos, qty in share.allocations:
+        line = plan.lines[line_id]
+        allocated.append(
+            BackorderFill(number, line.line_no, skus[line.product_id], qty, pos.location_id, "allocated")
+        )
+    _record(uow, number, status, rule, allocated, [], actor, now)
+    return allocated
+
+
 def _apply(
     uow: UnitOfWork,
     order: Order,
@@ -344,21 +395,21 @@ def _apply(
                 number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
             )
         )
-    _record(uow, order, rule, allocated, substituted, actor, now)
+    assert order.id is not None
+    _record(uow, number, str(order.status), rule, allocated, substituted, actor, now)
     return allocated + substituted
 
 
 def _record(
     uow: UnitOfWork,
-    order: Order,
+    number: str,
+    status: str,
     rule: BackorderRule,
     allocated: list[BackorderFill],
     substituted: list[BackorderFill],
     actor: str,
     now: datetime,
 ) -> None:
-    assert order.id is not None
-    status = str(order.status)
     if allocated:
         lines = [
             {"line_no": f.line_no, "sku": f.sku, "quantity": f.quantity, "location_id": f.location_id}
@@ -367,7 +418,7 @@ def _record(
         uow.events.record(
             Event(
                 "order",
-                order.number,
+                number,
                 "order.backorder_allocated",
                 now,
                 actor,
@@ -389,7 +440,7 @@ def _record(
         uow.events.record(
             Event(
                 "order",
-                order.number,
+                number,
                 "order.backorder_substituted",
                 now,
                 actor,

@@ -14,9 +14,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from o2c.domain.atp import cumulative_atp
-from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, daily_plans, demand_date
+from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, demand_date
 from o2c.services.promising import not_before
 from o2c.store.events import Event
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
@@ -82,19 +83,23 @@ def _repromise(
     waiting = repo.backordered_lines_at(pairs)
     if not waiting:
         return []
-    claims = {key: sorted(lines, key=lambda ln: _claim(ln, start)) for key, lines in waiting.items()}
-    latest = max((_claim(ln, start)[1] for lines in claims.values() for ln in lines), default=start)
+    claims = {
+        key: sorted(((_claim(ln, start), ln) for ln in lines), key=_by_claim)
+        for key, lines in waiting.items()
+    }
+    latest = max((claim[1] for lines in claims.values() for claim, _ in lines), default=start)
     days = max(DEFAULT_HORIZON, (latest - start).days + 1)
     one_location = {loc for _, loc in claims}
     at = next(iter(one_location)) if len(one_location) == 1 else None
-    plans = daily_plans(repo, {p for p, _ in claims}, start, days, location_id=at)
+    # The claims are the lines themselves: the stored demand is not read.
+    stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
     changes: list[LinePromise] = []
     at_risk: set[str] = set()
     for key, lines in sorted(claims.items()):
-        plan = plans.get(key) or DailyPlan.of(None, start, days)
+        plan = DailyPlan.of(stored.get(key), start, days)
         supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
         needed = 0
-        for line in lines:
+        for _, line in lines:
             needed += line.quantity
             if line.transit_days is None:
                 continue
@@ -110,7 +115,7 @@ def _repromise(
     repo.set_line_promises(changes)
     changed = {c.line_id for c in changes}
     repo.refresh_order_promises(
-        ln.order_id for lines in claims.values() for ln in lines if ln.line_id in changed
+        ln.order_id for lines in claims.values() for _, ln in lines if ln.line_id in changed
     )
     return sorted(at_risk)
 
@@ -135,6 +140,10 @@ def _redate(line: BackorderedLine, new: date | None, bring_forward: bool) -> Lin
 
 def _lead(line: BackorderedLine) -> int:
     return line.handling_days + (line.transit_days or 0)
+
+
+def _by_claim(keyed: tuple[tuple[bool, date, datetime, str, int], BackorderedLine]) -> Any:
+    return keyed[0]
 
 
 def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:

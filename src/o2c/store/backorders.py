@@ -10,16 +10,20 @@ Lock order, the same as every other use case: stock rows (id order), then orders
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, or_, select, tuple_
+from sqlalchemy import BigInteger, Connection, Integer, Update, bindparam, func, or_, select, tuple_, update
+from sqlalchemy.sql import ColumnElement
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import BackorderLine
 from o2c.domain.order import OrderStatus
+from o2c.store.batches import UpdateByIds, arrayed, arrays
+from o2c.store.driver import Prepared
 from o2c.store.tables import (
     customers,
     locations,
@@ -67,7 +71,7 @@ _lock_orders = (
     .order_by(orders.c.id)
     .with_for_update()
 )
-# Columns in the order of BackorderLine's fields, then the line's location and order.
+# Columns in the order of BackorderLine's fields, then the line's location, order and its status.
 _open_lines = (
     select(
         order_lines.c.id,
@@ -81,6 +85,7 @@ _open_lines = (
         customers.c.allow_substitution,
         order_lines.c.location_id,
         order_lines.c.order_id,
+        orders.c.status,
     )
     .join(orders, orders.c.id == order_lines.c.order_id)
     .join(customers, customers.c.id == orders.c.customer_id)
@@ -99,6 +104,45 @@ _alternates = (
     .where(product_alternates.c.product_id.in_(bindparam("product_ids", expanding=True)), products.c.active)
     .order_by(product_alternates.c.product_id, product_alternates.c.rank, product_alternates.c.alternate_id)
 )
+_skus = select(products.c.id, products.c.sku).where(
+    products.c.id.in_(bindparam("product_ids", expanding=True))
+)
+
+
+# Backordered units of a line reserved at a location, as stock is reserved: one guarded UPDATE (never
+# read, add, write) that keeps the line's balance, and fails if the line changed underneath or is
+# reserved at another location (a line is reserved at one location). A line already sourced there
+# keeps its location column untouched: setting it costs SQLite an index update per line.
+def _fill(
+    line_id: ColumnElement[int], quantity: ColumnElement[int], location_id: ColumnElement[int], *, moves: bool
+) -> Update:
+    values: dict[str, Any] = {
+        "qty_allocated": order_lines.c.qty_allocated + quantity,
+        "qty_backordered": order_lines.c.qty_backordered - quantity,
+    }
+    if moves:
+        values["location_id"] = location_id
+    return (
+        update(order_lines)
+        .where(
+            order_lines.c.id == line_id,
+            order_lines.c.qty_backordered >= quantity,
+            or_(order_lines.c.qty_allocated == 0, order_lines.c.location_id == location_id),
+        )
+        .values(values)
+    )
+
+
+_given = (
+    bindparam("f_id", type_=BigInteger),
+    bindparam("f_quantity", type_=Integer),
+    bindparam("f_location_id", type_=Integer),
+)
+_filled = arrays({"id": BigInteger(), "quantity": Integer(), "location_id": Integer()})
+_in_arrays = (_filled.c.id, _filled.c.quantity, _filled.c.location_id)
+_fill_each = {moves: Prepared(_fill(*_given, moves=moves)) for moves in (False, True)}
+_fill_arrayed = {moves: _fill(*_in_arrays, moves=moves) for moves in (False, True)}
+_touch_orders = UpdateByIds(orders, {"version": orders.c.version + 1})
 _substituted_by = select(product_alternates.c.product_id).where(
     product_alternates.c.alternate_id.in_(bindparam("product_ids", expanding=True))
 )
@@ -133,12 +177,24 @@ _listing = (
 )
 
 
-@dataclass(frozen=True)
-class WaitingLine:
-    """An open backorder line and the location it is sourced at (None: anywhere)."""
+class WaitingLine(NamedTuple):
+    """An open backorder line, the location it is sourced at (None: anywhere), and its order."""
 
     line: BackorderLine
     location_id: int | None
+    order_id: int = 0
+    order_status: str = OrderStatus.OPEN.value
+
+
+@dataclass(frozen=True)
+class LineFill:
+    """``quantity`` backordered units of the line ``line_id`` reserved at ``location_id``; ``moves``
+    when the line was sourced elsewhere (nowhere) until now."""
+
+    line_id: int
+    quantity: int
+    location_id: int
+    moves: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,10 +269,42 @@ class BackorderRepository:
             return []
         # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
         return [
-            WaitingLine(BackorderLine(*r[:9]), r[9])
+            WaitingLine(BackorderLine(*r[:9]), r[9], r[10], r[11])
             for r in self._conn.execute(_open_lines, params).all()
             if r[10] in locked
         ]
+
+    def skus(self, product_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted(set(product_ids))
+        return {int(r[0]): r[1] for r in self._conn.execute(_skus, {"product_ids": ids})} if ids else {}
+
+    def fill_lines(self, fills: Sequence[LineFill]) -> bool:
+        """Reserve backordered units of lines of locked orders (one fill per line), guarded; False if a
+        guard failed (the line changed underneath, or is reserved at another location)."""
+        changed = 0
+        for moves in (False, True):
+            some = [f for f in fills if f.moves is moves]
+            if not some:
+                continue
+            if arrayed(self._conn, len(some)):
+                given = {
+                    "a_id": [f.line_id for f in some],
+                    "a_quantity": [f.quantity for f in some],
+                    "a_location_id": [f.location_id for f in some],
+                }
+                changed += self._conn.execute(_fill_arrayed[moves], given).rowcount
+            else:
+                rows = [
+                    {"f_id": f.line_id, "f_quantity": f.quantity, "f_location_id": f.location_id}
+                    for f in some
+                ]
+                changed += _fill_each[moves].execute_many(self._conn, rows)
+        return changed == len(fills)
+
+    def touch_orders(self, order_ids: Iterable[int]) -> None:
+        """Bump the versions of orders whose lines changed here, so that a copy read before can no
+        longer be saved over them."""
+        _touch_orders.execute(self._conn, order_ids)
 
     def alternates(self, product_ids: Iterable[int]) -> dict[int, list[AlternateProduct]]:
         """Active alternates of these products, best rank first."""
@@ -270,4 +358,4 @@ class BackorderRepository:
         ]
 
 
-__all__ = ["AlternateProduct", "BackorderRepository", "ListedBackorder", "WaitingLine"]
+__all__ = ["AlternateProduct", "BackorderRepository", "LineFill", "ListedBackorder", "WaitingLine"]

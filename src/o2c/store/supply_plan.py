@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     CompoundSelect,
     Connection,
@@ -41,10 +42,10 @@ from sqlalchemy import (
     tuple_,
     union,
     union_all,
-    update,
 )
 from sqlalchemy.sql import Select
 
+from o2c.store.batches import UpdateByIds
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
 from o2c.store.tables import carriers, locations, order_lines, orders, products, ship_tos, stock
 
@@ -92,9 +93,9 @@ class SupplyAndDemand:
     demand: list[tuple[date | None, int, int]] = field(default_factory=list)  # promised, lead days, qty
 
 
-@dataclass(frozen=True)
-class BackorderedLine:
-    """An open backordered order line of one SKU-location, with what re-promising it needs."""
+class BackorderedLine(NamedTuple):
+    """An open backordered order line of one SKU-location, with what re-promising it needs (a named
+    tuple: cheap to build by the ten thousand)."""
 
     line_id: int
     order_id: int
@@ -269,13 +270,16 @@ def _available(scope: Scope) -> Select[Any]:
     ).where(_for_products(stock.c.product_id, stock.c.location_id, scope))
 
 
-def _plan_query(scope: Scope) -> CompoundSelect[Any]:
-    parts = (_receipts_from_purchase_orders, _receipts_in_transit, _demand, _available)
+def _plan_query(scope: Scope, *, demand: bool = True) -> CompoundSelect[Any]:
+    parts = (_receipts_from_purchase_orders, _receipts_in_transit, *([_demand] if demand else []), _available)
     return union_all(*(part(scope) for part in parts))  # the first one's Date decodes "day"
 
 
 _plan_everywhere = _plan_query("products")
 _plan_at = _plan_query("location")
+# Re-promising hands out supply alone (claims are its lines, not the stored demand): no demand read.
+_supply_everywhere = _plan_query("products", demand=False)
+_supply_at = _plan_query("location", demand=False)
 plan_of_product = _plan_query("product")
 """Supply and demand of one SKU (``product_id``) at every location, in the rows of
 :meth:`SupplyPlanRepository.supply_and_demand`, excluding no order."""
@@ -328,13 +332,14 @@ _backordered_at_pairs = _backordered.where(
     tuple_(order_lines.c.product_id, order_lines.c.location_id).in_(bindparam("pairs", expanding=True))
 )
 _CHUNK = 1000  # pairs per statement: PostgreSQL's parser stack and SQLite's parameter limit
-_set_line_promise = (
-    update(order_lines)
-    .where(order_lines.c.id == bindparam("b_id"))
-    .values(
-        promised_date=bindparam("b_date"),
-        promise_at_risk=or_(order_lines.c.promise_at_risk, bindparam("b_risk")),
-    )
+# One statement per new promise (thousands of lines often get the same one, or none): the flag is
+# raised where the promise slips, never lowered here.
+_set_line_promise = UpdateByIds(
+    order_lines,
+    {
+        "promised_date": bindparam("b_date", type_=Date),
+        "promise_at_risk": or_(order_lines.c.promise_at_risk, bindparam("b_risk", type_=Boolean)),
+    },
 )
 _open_line_without_promise = exists().where(
     order_lines.c.order_id == orders.c.id,
@@ -344,15 +349,14 @@ _open_line_without_promise = exists().where(
 _latest_line_promise = select(func.max(order_lines.c.promised_date)).where(
     order_lines.c.order_id == orders.c.id
 )
-_refresh_order_promises = (
-    update(orders)
-    .where(orders.c.id.in_(bindparam("order_ids", expanding=True)))
-    .values(
-        promised_date=case(
+_refresh_order_promises = UpdateByIds(  # thousands of orders after a large receipt: the ids as one parameter
+    orders,
+    {
+        "promised_date": case(
             (_open_line_without_promise, null()), else_=_latest_line_promise.scalar_subquery()
         ),
-        version=orders.c.version + 1,
-    )
+        "version": orders.c.version + 1,
+    },
 )
 
 
@@ -401,13 +405,18 @@ class SupplyPlanRepository:
         *,
         location_id: int | None = None,
         exclude_order_id: int | None = None,
+        demand: bool = True,
     ) -> dict[tuple[int, int], SupplyAndDemand]:
         """Supply and demand by ``(product id, location id)``, one statement for all of them.
 
-        ``exclude_order_id`` leaves out the lines of that order (an order being promised already stored).
+        ``exclude_order_id`` leaves out the lines of that order (an order being promised already stored);
+        ``demand=False`` reads the supply alone (the plans' ``demand`` stays empty).
         """
         params = {"product_ids": sorted(set(product_ids)), "exclude_order_id": exclude_order_id or 0}
-        statement = _plan_everywhere if location_id is None else _plan_at
+        if demand:
+            statement = _plan_everywhere if location_id is None else _plan_at
+        else:
+            statement = _supply_everywhere if location_id is None else _supply_at
         params["location_id"] = location_id
         # fetched at once: iterating a result costs a driver call per row
         return plans_of(self._conn.execute(statement, params).all())
@@ -415,7 +424,7 @@ class SupplyPlanRepository:
     def backordered_lines(self, product_id: int, location_id: int) -> list[BackorderedLine]:
         """The live backordered lines of one SKU-location (unordered: the caller decides the priority)."""
         rows = self._conn.execute(_backordered_at, {"product_id": product_id, "location_id": location_id})
-        return [BackorderedLine(**row._mapping) for row in rows]
+        return [BackorderedLine(*row) for row in rows.all()]  # columns in the order of its fields
 
     def backordered_lines_at(
         self, pairs: Iterable[tuple[int, int]]
@@ -427,22 +436,23 @@ class SupplyPlanRepository:
             return {wanted[0]: found} if found else {}
         lines: dict[tuple[int, int], list[BackorderedLine]] = {}
         for start in range(0, len(wanted), _CHUNK):
-            for row in self._conn.execute(_backordered_at_pairs, {"pairs": wanted[start : start + _CHUNK]}):
-                line = BackorderedLine(**row._mapping)
+            chunk = {"pairs": wanted[start : start + _CHUNK]}
+            for row in self._conn.execute(_backordered_at_pairs, chunk).all():
+                line = BackorderedLine(*row)
                 lines.setdefault((line.product_id, line.location_id), []).append(line)
         return lines
 
     def set_line_promises(self, promises: Sequence[LinePromise]) -> None:
-        """Write new promised dates (and raised at-risk flags) in one batch."""
-        if promises:
-            self._conn.execute(
-                _set_line_promise,
-                [{"b_id": p.line_id, "b_date": p.promised_date, "b_risk": p.at_risk} for p in promises],
-            )
+        """Write new promised dates (and raised at-risk flags): one statement per distinct promise."""
+        alike: dict[tuple[date | None, bool], list[int]] = {}
+        for p in promises:
+            alike.setdefault((p.promised_date, p.at_risk), []).append(p.line_id)
+        for (promised, at_risk), ids in alike.items():
+            _set_line_promise.execute(self._conn, ids, {"b_date": promised, "b_risk": at_risk})
 
     def refresh_order_promises(self, order_ids: Iterable[int]) -> None:
         """Set each order's promised date to its latest line's, or none while a line still to deliver
         has none; bumps the order's version, so a stale copy of it can no longer be saved over this."""
         ids = sorted(set(order_ids))
         if ids:
-            self._conn.execute(_refresh_order_promises, {"order_ids": ids})
+            _refresh_order_promises.execute(self._conn, ids)

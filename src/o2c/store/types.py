@@ -114,12 +114,23 @@ class UTCDateTime(TypeDecorator[datetime]):
     # through TypeDecorator's layers. On SQLite the text written is SQLAlchemy's DATETIME storage
     # format ("2026-03-02 09:00:00.000000"), which ``isoformat`` produces in C.
 
+    # Many rows of a batch carry the same instant (every event and fact of one transaction has its
+    # clock's time; the lines of one order its receipt time), so the last conversion is kept and
+    # reused: one (value, result) pair, replaced whole, so that threads sharing it never see halves.
+
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
         if dialect.name == "sqlite":
+            last: tuple[datetime | None, str | None] = (None, None)
 
             def to_sqlite(value: datetime | None) -> str | None:
+                nonlocal last
+                seen, text = last
+                if value is seen and value is not None:
+                    return text
                 stored = stored_utc(value, naive=True)
-                return None if stored is None else stored.isoformat(" ", "microseconds")
+                text = None if stored is None else stored.isoformat(" ", "microseconds")
+                last = (value, text)
+                return text
 
             return to_sqlite
         impl_process = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
@@ -132,10 +143,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None]:
         impl_process = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        last: tuple[Any, datetime | None] = (None, None)
 
         def process(value: Any) -> datetime | None:
+            nonlocal last
             if value is None:
                 return None
-            return loaded_utc(impl_process(value) if impl_process is not None else value)
+            seen, loaded = last
+            if value == seen:  # text on SQLite, an aware datetime on PostgreSQL: equal means the same instant
+                return loaded
+            loaded = loaded_utc(impl_process(value) if impl_process is not None else value)
+            last = (value, loaded)
+            return loaded
 
         return process
