@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import Engine, text
 
-from o2c.store.database import read_connection
+from o2c.store.database import read_connection, statement_connection
 
 
 def read_in_thread(engine: Engine) -> threading.Thread:
@@ -47,3 +47,18 @@ def test_a_read_only_transaction_on_sqlite_sees_one_snapshot(engine: Engine) -> 
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO document_counters (kind, last_value) VALUES ('zz-test', 1)"))
         assert reader.execute(text("SELECT count(*) FROM document_counters")).scalar_one() == before
+
+
+def test_a_statement_connection_opens_no_transaction_on_postgresql_and_leaves_none_behind(
+    engine: Engine,
+) -> None:
+    with statement_connection(engine) as conn:
+        assert conn.execute(text("SELECT count(*) FROM orders")).scalar_one() == 0
+        if engine.dialect.name == "postgresql":
+            # A lone statement is its own snapshot: no BEGIN before it, no ROLLBACK after it.
+            assert conn.connection.dbapi_connection.info.transaction_status == 0  # IDLE  # type: ignore[union-attr]
+    with engine.connect() as conn:  # the pooled connection is back to transactions for writers
+        conn.execute(text("SELECT 1"))
+        assert conn.in_transaction()
+        if engine.dialect.name == "postgresql":
+            assert conn.connection.dbapi_connection.autocommit is False  # type: ignore[union-attr]

@@ -107,6 +107,15 @@ def read_connection(engine: Engine) -> Connection:
     return conn
 
 
+def statement_connection(engine: Engine) -> Connection:
+    """A connection for one reading statement, such as the token check of every API request. On
+    PostgreSQL it runs in autocommit: a lone statement is a snapshot of its own, and the BEGIN and
+    ROLLBACK around it would be two more round trips. On SQLite it is :func:`read_connection`'s."""
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return read_connection(engine)
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     memory = make_url(url).database in (None, "", ":memory:")
     if memory:
