@@ -189,10 +189,7 @@ class OrderRepository:
             },
         )
         order.id = order_id
-        _insert_lines.execute_many(
-            self._conn,
-            [dict(zip(_LINE_AT_ENTRY, (order_id, *_line_values(ln)), strict=True)) for ln in order.lines],
-        )
+        _insert_lines.execute_rows(self._conn, [(order_id, *_line_values(ln)) for ln in order.lines])
         self._inserted[order.number] = order
         return order_id
 
