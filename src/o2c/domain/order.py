@@ -50,6 +50,7 @@ class Channel(StrEnum):
 
 
 S = OrderStatus
+_ZERO = Decimal("0.00")
 ALLOWED: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
     {
         (S.CREDIT_HOLD, S.OPEN),
@@ -168,17 +169,24 @@ class Order:
 
     # --- totals -----------------------------------------------------------------------------
 
+    # A substitute line fills units its original line already prices: the totals count them once.
+    # (Plain loops: every order entered sums its lines three times.)
+
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.net_amount for line in self._priced_lines()), Decimal("0.00"))
+        total = _ZERO
+        for line in self.lines:
+            if line.substitute_for_line_no is None:
+                total += line.net_amount
+        return total
 
     @property
     def tax_total(self) -> Decimal:
-        return sum((line.tax_amount for line in self._priced_lines()), Decimal("0.00"))
-
-    def _priced_lines(self) -> list[OrderLine]:
-        # A substitute line fills units its original line already prices: count them once.
-        return [line for line in self.lines if line.substitute_for_line_no is None]
+        total = _ZERO
+        for line in self.lines:
+            if line.substitute_for_line_no is None:
+                total += line.tax_amount
+        return total
 
     @property
     def total(self) -> Decimal:

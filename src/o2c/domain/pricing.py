@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from o2c.domain.money import round_money
 
+_NONE, _ALL = Decimal(0), Decimal(1)
+
 
 @dataclass(frozen=True)
 class PricedLine:
@@ -27,7 +29,7 @@ class PricedLine:
 
 def price_line(quantity: int, unit_price: Decimal, discount_rate: Decimal, tax_rate: Decimal) -> PricedLine:
     """Price ``quantity`` units; rates are fractions (``Decimal('0.05')`` is 5 %)."""
-    if not Decimal(0) <= discount_rate <= Decimal(1):
+    if not _NONE <= discount_rate <= _ALL:
         raise ValueError(f"discount rate {discount_rate} is outside 0..1")
     if tax_rate < 0:
         raise ValueError(f"tax rate {tax_rate} is negative")

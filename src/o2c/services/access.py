@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from o2c.domain.access import NotAuthenticated, NotPermitted, Role, needs_customer
 from o2c.domain.errors import NotFound, ValidationFailed
-from o2c.store.database import read_connection
+from o2c.store.database import statement_reads
 from o2c.store.uow import UnitOfWork, retrying
 from o2c.store.users import AuditEntry, AuditTrail, TokenInfo, User, UserRepository
 
@@ -202,8 +202,9 @@ def tokens_of(uow: UnitOfWork, username: str, limit: int | None = None, offset: 
 
 def authenticate(uow: UnitOfWork, token: str) -> User:
     """The user a bearer token stands for, if the token is known, live and its user active."""
-    # One read, on every request: no write transaction (on SQLite, no queueing for the write lock).
-    with read_connection(uow.engine) as conn:
+    # One read, on every request: no write transaction (on SQLite, no queueing for the write lock),
+    # and on PostgreSQL no transaction at all.
+    with statement_reads(uow.engine) as conn:
         found = UserRepository(conn).user_of_token(token_digest(token))
     now = uow.clock.now()
     if found is None:

@@ -52,8 +52,12 @@ class _RecordingEventLog(EventLog):
 
 
 def _order(uow: UnitOfWork, number: str) -> Any:
-    order = uow.orders.get(number)
-    return {**asdict(summarise(order)), "version": order.version}
+    # An order this transaction placed is as it wrote it: no need to read it back (see
+    # OrderRepository.inserted).
+    order = uow.orders.inserted(number) or uow.orders.get(number)
+    snapshot = to_jsonable_python(summarise(order))  # the dataclass as asdict() would give it, JSON-ready
+    snapshot["version"] = order.version
+    return snapshot
 
 
 def _listed(kind: str, key: str) -> Callable[[UnitOfWork, str], Any]:

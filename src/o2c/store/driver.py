@@ -72,6 +72,13 @@ class Prepared:
         """Run once per parameter set, as one batch; returns the number of rows changed in all."""
         return self._run(conn, params, many=True, read=_rowcount)
 
+    def execute_rows(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
+        """:meth:`execute_many` of an INSERT given each row's values in the order of its
+        ``column_keys``: no mapping is built per row only to be taken apart again (an order's lines
+        have some thirty columns each)."""
+        compiled = self._compiled(conn)
+        return self._run(conn, [compiled.bind_row(r) for r in rows], many=True, read=_rowcount, bound=True)
+
     def rows(self, conn: Connection, params: Params | None = None) -> list[Any]:
         """The result rows (of a SELECT, or of DML with RETURNING) as named tuples of converted values."""
         return self._run(conn, params or {}, many=False, read=_Compiled.rows)
@@ -116,20 +123,22 @@ class Prepared:
         *,
         many: bool,
         read: Callable[[_Compiled, DBAPICursor], T],
+        bound: bool = False,
     ) -> T:
         compiled = self._compiled(conn)
-        bound = [compiled.bind(p) for p in params] if many else compiled.bind(params)
+        if not bound:
+            params = [compiled.bind(p) for p in params] if many else compiled.bind(params)
         dbapi_connection = conn.connection.dbapi_connection
         assert dbapi_connection is not None
         cursor = dbapi_connection.cursor()
         try:
             if many:
-                cursor.executemany(compiled.sql, bound)
+                cursor.executemany(compiled.sql, params)
             else:
-                cursor.execute(compiled.sql, bound)
+                cursor.execute(compiled.sql, params)
             return read(compiled, cursor)
         except compiled.dbapi_error as error:
-            raise compiled.wrapped(error, bound, conn, dbapi_connection, cursor) from error
+            raise compiled.wrapped(error, params, conn, dbapi_connection, cursor) from error
         finally:
             cursor.close()
 
@@ -167,6 +176,7 @@ class _Compiled:
         self.dialect = dialect
         self.dbapi_error: type[DBAPIModule.Error] = dialect.loaded_dbapi.Error
         self.bind = _binder(compiled, dialect)
+        self.bind_row = _row_binder(compiled, dialect, column_keys)
         self._types: list[TypeEngine[Any]] = (
             [column.type for column in statement.exported_columns]
             if isinstance(statement, ReturnsRows)
@@ -266,6 +276,34 @@ def _binder(compiled: SQLCompiler, dialect: Dialect) -> Callable[[Params], Any]:
         return values
     keys = [compiled.escaped_bind_names.get(name, name) for name in names]
     return lambda params: dict(zip(keys, values(params), strict=True))
+
+
+def _row_binder(
+    compiled: SQLCompiler, dialect: Dialect, column_keys: list[str] | None
+) -> Callable[[Sequence[Any]], Any]:
+    """Like :func:`_binder`, from a row of values in the order of ``column_keys`` (of an INSERT,
+    whose parameters are its columns)."""
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    if column_keys is None or sorted(names) != sorted(column_keys):
+
+        def refuse(_row: Sequence[Any]) -> Any:
+            raise TypeError(f"rows of values need an INSERT of its column_keys: {compiled.string}")
+
+        return refuse
+    at = [column_keys.index(name) for name in names]
+    pick = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+    in_order = at == list(range(len(at)))
+    convert = _converter(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+
+    def values(row: Sequence[Any]) -> list[Any]:
+        return convert(list(row) if in_order else list(pick(row)))
+
+    if compiled.positional:
+        return values
+    keys = [compiled.escaped_bind_names.get(name, name) for name in names]
+    return lambda row: dict(zip(keys, values(row), strict=True))
 
 
 def _converter(processors: Iterable[Processor | None]) -> Callable[[list[Any]], list[Any]]:

@@ -216,13 +216,18 @@ _transit_days = (
 
 
 @cache
+def _sku_names(slots: int) -> list[str]:
+    return [f"sku_{i}" for i in range(slots)]
+
+
+@cache
 def _products_in_stock(slots: int) -> Prepared:
     """Products by SKU, one row per stock position, locked in stock id order.
 
     ``FOR UPDATE OF stock`` locks only the stock rows, in the order of the sort (PostgreSQL sorts,
     then locks); it compiles to nothing on SQLite, whose writers already hold the database lock.
     """
-    skus: list[BindParameter[str]] = [bindparam(f"sku_{i}") for i in range(slots)]
+    skus: list[BindParameter[str]] = [bindparam(name) for name in _sku_names(slots)]
     return Prepared(
         select(
             *_PRODUCT_COLUMNS,
@@ -335,7 +340,9 @@ class MasterDataRepository:
         if not wanted:
             return ProductsInStock({}, [])
         slots = _sku_slots(len(wanted))
-        params: dict[str, str | None] = {f"sku_{i}": wanted[min(i, len(wanted) - 1)] for i in range(slots)}
+        names = _sku_names(slots)
+        params: dict[str, str | None] = dict(zip(names, wanted, strict=False))  # spare slots next
+        params.update(dict.fromkeys(names[len(wanted) :], wanted[-1]))
         params["region"] = region
         products: dict[str, ProductInfo] = {}
         positions: list[StockPosition] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
+from datetime import UTC
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -100,8 +102,11 @@ _order_by_number = (
     .where(orders.c.number == bindparam("number"))
 )
 _number_of = select(orders.c.number).where(orders.c.id == bindparam("order_id"))
-_by_idempotency_key = select(orders.c.number, orders.c.request_hash, orders.c.acknowledgement).where(
-    orders.c.idempotency_key == bindparam("key")
+# Prepared too: every order sent with an idempotency key (every one over HTTP) looks its key up first.
+_by_idempotency_key = Prepared(
+    select(orders.c.number, orders.c.request_hash, orders.c.acknowledgement).where(
+        orders.c.idempotency_key == bindparam("key")
+    )
 )
 _lines_of = (
     select(*_LINE_COLUMNS)
@@ -147,6 +152,8 @@ class OrderRepository:
         # What each line read in this transaction held, so that saving writes only the lines an action
         # changed (allocating a backorder touches a few lines of many orders).
         self._as_read: dict[int, tuple[Any, ...]] = {}
+        # Orders this transaction inserted and has not saved since, by number: see :meth:`inserted`.
+        self._inserted: dict[str, Order] = {}
 
     def add(
         self,
@@ -182,11 +189,20 @@ class OrderRepository:
             },
         )
         order.id = order_id
-        _insert_lines.execute_many(
-            self._conn,
-            [dict(zip(_LINE_AT_ENTRY, (order_id, *_line_values(ln)), strict=True)) for ln in order.lines],
-        )
+        _insert_lines.execute_rows(self._conn, [(order_id, *_line_values(ln)) for ln in order.lines])
+        self._inserted[order.number] = order
         return order_id
+
+    def inserted(self, number: str) -> Order | None:
+        """The order as this transaction inserted it, if it did and has not saved it since; else None.
+
+        Its rows hold what this object holds, so reading them back would give this order again (the
+        audit trail's state after a placement uses it instead): no other transaction sees an
+        uncommitted order, and within this one orders change only through :meth:`save_many`, which
+        forgets them here. Only an order holding its values as stored is handed out (:func:`_as_stored`).
+        """
+        order = self._inserted.get(number)
+        return order if order is not None and _as_stored(order) else None
 
     def get(self, number: str) -> Order:
         row = self._conn.execute(_order_by_number, {"number": number}).mappings().first()
@@ -200,7 +216,7 @@ class OrderRepository:
 
     def find_by_idempotency_key(self, key: str) -> tuple[str, str | None, dict[str, Any] | None] | None:
         """``(order number, request hash, acknowledgement)`` of the order placed under ``key``, if any."""
-        row = self._conn.execute(_by_idempotency_key, {"key": key}).first()
+        row = _by_idempotency_key.first(self._conn, {"key": key})
         return (row[0], row[1], row[2]) if row else None
 
     def get_many(self, numbers: Sequence[str]) -> list[Order]:
@@ -235,6 +251,8 @@ class OrderRepository:
         """
         if not changed:
             return
+        for order in changed:
+            self._inserted.pop(order.number, None)
         rows = [
             {"id": order.id, "version": order.version, **{n: getattr(order, n) for n in _ORDER_MUTABLE}}
             for order in changed
@@ -276,6 +294,24 @@ class OrderRepository:
         line = OrderLine(*values)
         self._as_read[values[_ID_AT]] = _line_mutables(line)
         return line
+
+
+def _as_stored(order: Order) -> bool:
+    """Whether the order holds its values as reading it back would give them: version 1 (the server's
+    default), instants in UTC and amounts to the cent. Entry's orders do (the clock and the API give
+    UTC, pricing rounds to the cent); anything else is read back instead of being trusted."""
+    instants = (order.received_at, order.customer_sent_at, order.released_at)
+    return (
+        order.version == 1
+        and all(t is None or t.tzinfo is UTC for t in instants)
+        and all(
+            _cents(ln.unit_price) and _cents(ln.net_amount) and _cents(ln.tax_amount) for ln in order.lines
+        )
+    )
+
+
+def _cents(amount: Decimal) -> bool:
+    return amount.as_tuple().exponent == -2
 
 
 def _stale(orders_: Sequence[Order]) -> StaleOrder:

@@ -83,7 +83,12 @@ class Minor(TypeDecorator[Decimal]):
         def process(value: Any) -> int | None:
             if value is None:
                 return None
-            return to_minor(value if isinstance(value, Decimal) else Decimal(value), scale)
+            # to_minor, inlined: a call less for each of those forty amounts.
+            scaled = (value if value.__class__ is Decimal else Decimal(value)).scaleb(scale)
+            minor = int(scaled)
+            if minor != scaled:
+                raise ValueError(f"{value} has more than {scale} decimal places")
+            return minor
 
         return process
 

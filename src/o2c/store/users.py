@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from o2c.domain.access import Role
 from o2c.domain.errors import Conflict, NotFound
 from o2c.store.auth_tables import api_tokens, audit_log, idempotent_requests, users
+from o2c.store.driver import Prepared
 from o2c.store.tables import customers
 
 
@@ -64,13 +65,16 @@ _user_columns = (
     users.c.created_at,
 )
 _users = select(*_user_columns).outerjoin(customers, customers.c.id == users.c.customer_id)
-# One read per API request: the token's user, if the token is live.
-_by_token = (
+# One read per API request: the token's user, if the token is live. Prepared (see store.driver), as
+# is the audit entry every change over the API writes.
+_by_token = Prepared(
     select(*_user_columns, api_tokens.c.expires_at, api_tokens.c.revoked_at)
     .join(users, users.c.id == api_tokens.c.user_id)
     .outerjoin(customers, customers.c.id == users.c.customer_id)
     .where(api_tokens.c.token_hash == bindparam("token_hash"))
 )
+_AUDIT_COLUMNS = ("occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after")
+_insert_audit = Prepared(insert(audit_log), column_keys=_AUDIT_COLUMNS)
 
 
 def _user(row: Any) -> User:
@@ -175,7 +179,7 @@ class UserRepository:
 
     def user_of_token(self, token_hash: str) -> tuple[User, datetime | None, datetime | None] | None:
         """The token's user, its expiry and its revocation time; None for an unknown token."""
-        row = self._conn.execute(_by_token, {"token_hash": token_hash}).first()
+        row = _by_token.first(self._conn, {"token_hash": token_hash})
         return None if row is None else (_user(row), row.expires_at, row.revoked_at)
 
 
@@ -184,8 +188,8 @@ class AuditTrail:
         self._conn = conn
 
     def add(self, entry: AuditEntry) -> None:
-        self._conn.execute(
-            insert(audit_log),
+        _insert_audit.execute(
+            self._conn,
             {
                 "occurred_at": entry.occurred_at,
                 "actor": entry.actor,
