@@ -20,7 +20,9 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     func,
+    literal_column,
     select,
     type_coerce,
 )
@@ -79,7 +81,7 @@ class OrderTerms:
     ship_to: ShipTo | None  # None: the customer has no such ship-to
     segment_discount: Decimal  # of the customer's segment; 0 when the segment has none
     tax_rate: Decimal  # of the ship-to's region; 0 when the region has none
-    open_receivables: Decimal  # what the customer's open invoices still owe, for the credit check
+    open_receivables: Decimal  # what the customer's open invoices still owe; 0 read without a credit limit
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,11 @@ def _terms_query(ship_to_join: ColumnElement[bool]) -> Select[Any]:
             *_SHIP_TO_COLUMNS,
             segment_discounts.c.discount_rate,
             tax_rates.c.rate,
-            _open_receivables.label("open_receivables"),
+            # Only a credit limit needs them: without one the sum is not run (CASE evaluates lazily).
+            type_coerce(
+                case((customers.c.credit_limit.is_(None), literal_column("0")), else_=_open_receivables),
+                Minor(MONEY_SCALE),
+            ).label("open_receivables"),
         )
         .select_from(
             customers.outerjoin(ship_tos, ship_to_join)
