@@ -11,10 +11,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from o2c.cli.common import ActorOption, Format, FormatOption, line_qty, out, print_json, state_of
+from o2c.cli.common import (
+    ActorOption,
+    Format,
+    FormatOption,
+    line_qty,
+    money_option,
+    out,
+    print_json,
+    state_of,
+)
 from o2c.cli.orders import order_app, show_order
 from o2c.domain.errors import ValidationFailed
-from o2c.domain.money import parse_decimal
 from o2c.services.cases import CaseSummary, get_case, open_case, resolve_case, respond_to_case
 from o2c.services.credits import CreditMemoSummary, issue_credit_memo
 from o2c.services.expediting import expedite_order
@@ -145,10 +153,7 @@ def credit_issue(
     actor: ActorOption = "finance",
 ) -> None:
     """Credit part of an invoice (a billing correction, price adjustment or goodwill)."""
-    try:
-        value = parse_decimal(amount, scale=2, what="amount")
-    except ValueError as error:
-        raise ValidationFailed(str(error), field="amount") from None
+    value = money_option(amount, "amount", "amount")
     show_credit(issue_credit_memo(state_of(ctx).uow(), invoice, value, reason, actor, note), fmt)
 
 

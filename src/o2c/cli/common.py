@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from o2c.domain.clock import SystemClock
 from o2c.domain.errors import ValidationFailed
+from o2c.domain.money import MONEY_SCALE, parse_decimal
 from o2c.store.database import open_database
 from o2c.store.migrate import ensure_current
 from o2c.store.uow import UnitOfWork
@@ -105,6 +106,14 @@ def decimal_option(text: str, what: str) -> Decimal:
         return Decimal(text)
     except ArithmeticError:
         raise ValidationFailed(f"{what} {text!r} is not a number", field=what) from None
+
+
+def money_option(text: str, option: str, field: str) -> Decimal:
+    """An amount of money given as ``option``: a number, not negative, at most two decimal places."""
+    try:
+        return parse_decimal(text, scale=MONEY_SCALE, what=option)
+    except ValueError as error:
+        raise ValidationFailed(str(error), field=field) from None
 
 
 def date_option(text: str, what: str) -> date:

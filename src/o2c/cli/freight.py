@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from o2c.cli.common import ActorOption, Format, FormatOption, out, print_json, state_of
+from o2c.cli.common import ActorOption, Format, FormatOption, money_option, out, print_json, state_of
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.freight import DisputeOutcome
-from o2c.domain.money import MONEY_SCALE, parse_decimal
 from o2c.services.freight_billing import (
     FreightBillSummary,
     freight_bill,
@@ -52,7 +50,7 @@ def shipment_freight_bill(
     bill = record_freight_bill(
         state_of(ctx).uow(),
         shipment,
-        _money(amount, "--amount", "amount"),
+        money_option(amount, "--amount", "amount"),
         reference=reference,
         dispute_reason=dispute,
         actor=actor,
@@ -82,17 +80,10 @@ def shipment_freight_dispute(
         state_of(ctx).uow(),
         shipment,
         DisputeOutcome.WITHDRAWN if withdrawn else DisputeOutcome.UPHELD,
-        corrected_amount=None if upheld is None else _money(upheld, "--upheld", "corrected_amount"),
+        corrected_amount=None if upheld is None else money_option(upheld, "--upheld", "corrected_amount"),
         actor=actor,
     )
     _print(bill, fmt)
-
-
-def _money(text: str, option: str, field: str) -> Decimal:
-    try:
-        return parse_decimal(text, scale=MONEY_SCALE, what=option)
-    except ValueError as error:
-        raise ValidationFailed(str(error), field=field) from None
 
 
 def _print(bill: FreightBillSummary, fmt: Format) -> None:
