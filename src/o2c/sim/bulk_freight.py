@@ -14,11 +14,10 @@ from numpy.typing import NDArray
 from o2c.domain.freight import DisputeOutcome
 from o2c.sim.bulk_supply import DAY
 from o2c.sim.bulk_writer import BulkWriter, Instants
+from o2c.sim.outbound import DISPUTE_REASON, DISPUTED_SHARE, UPHELD_SHARE
 from o2c.store.freight_tables import carrier_freight_bills
 
 I64 = NDArray[np.int64]
-UPHELD_SHARE = 0.7
-DISPUTE_REASON = "billed above the rated freight"
 
 
 def write_freight_bills(
@@ -38,7 +37,7 @@ def write_freight_bills(
     in_error = rng.random(n) < error_rate
     over = rng.integers(300, 1501, n)  # 3.00 % to 15.00 %, in basis points
     invoiced = np.where(in_error, (freight * (10_000 + over) + 5_000) // 10_000, freight)
-    disputed = in_error & (rng.random(n) < 0.5)
+    disputed = in_error & (rng.random(n) < DISPUTED_SHARE)
     settled_at = billed_at + (rng.uniform(5, 20, n) * DAY).astype(np.int64)
     upheld = rng.random(n) < UPHELD_SHARE
     billed = (delivered_at >= 0) & (billed_at <= as_of)

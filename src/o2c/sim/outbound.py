@@ -46,6 +46,12 @@ LAST_PACK = 16.5
 CENT = Decimal("0.01")
 
 
+# The carriers' billing model, shared with the bulk generator (sim.bulk_freight).
+DISPUTED_SHARE = 0.5  # of the bills in error, those finance disputes
+UPHELD_SHARE = 0.7  # of the disputes, those the carrier upholds (correcting to the rated freight)
+DISPUTE_REASON = "billed above the rated freight"
+
+
 def release_wave(run: Run) -> None:
     queued, run.release_queue = list(run.release_queue), {}
     for number in queued:
@@ -183,8 +189,8 @@ def _bill_freight(run: Run, shipped: Dispatched) -> None:
         over = Decimal(run.rng.randint(300, 1500)) / 10_000  # 3.00 % to 15.00 %
         amount = (shipped.freight * (1 + over)).quantize(CENT)
         run.tally["freight bills in error"] += 1
-        if run.chance(0.5):
-            dispute = "billed above the rated freight"
+        if run.chance(DISPUTED_SHARE):
+            dispute = DISPUTE_REASON
     record_freight_bill(run.uow(), shipped.shipment, amount, dispute_reason=dispute, actor=ACTOR_FINANCE)
     run.tally["freight bills"] += 1
     if dispute is not None:
@@ -194,7 +200,7 @@ def _bill_freight(run: Run, shipped: Dispatched) -> None:
 
 def _settle_freight_dispute(run: Run, shipped: Dispatched) -> None:
     """The carrier answers a dispute: seven in ten upheld at the rated freight, the rest withdrawn."""
-    if run.chance(0.7):
+    if run.chance(UPHELD_SHARE):
         outcome, corrected = DisputeOutcome.UPHELD, shipped.freight
     else:
         outcome, corrected = DisputeOutcome.WITHDRAWN, None
