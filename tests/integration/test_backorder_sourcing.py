@@ -215,3 +215,26 @@ def test_a_receipt_priority_gives_to_a_later_promised_line_re_promises_the_line_
     with engine.connect() as conn:
         order = conn.execute(select(orders.c.promised_date).where(orders.c.number == o1)).scalar_one()
     assert order == day(14)
+
+
+def test_a_line_of_an_order_on_credit_hold_gets_nothing_but_is_re_promised_behind_the_line_that_lost(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    first = buy(uow, "DC1", 5, day(3))
+    buy(uow, "DC1", 5, day(10))
+    buy(uow, "DC1", 5, day(20))
+    o1 = place(uow, "C1", ("P1", 5))  # day 3's receipt: delivered day 7
+    held = place(uow, "C1", ("P1", 5))  # day 10's: day 14
+    o2 = place(uow, "GOLD", ("P1", 5))  # day 20's: day 24
+    assert [line(engine, n)["promised_date"] for n in (o1, held, o2)] == [day(7), day(14), day(24)]
+    with engine.begin() as conn:  # put on hold after it was promised (its lines stay backordered)
+        conn.execute(update(orders).where(orders.c.number == held).values(status="credit_hold"))
+
+    assert receive(uow, first, 5) == (o2,)
+
+    # O1 takes day 10's receipt (day 14); the held line still waits for P1, behind it: day 20's, day 24
+    assert line(engine, held)["qty_allocated"] == 0
+    assert (line(engine, held)["promised_date"], line(engine, held)["promise_at_risk"]) == (day(24), True)
+    assert promise_events(engine, held) == [("order_line.repromised", "2026-03-16", "2026-03-26")]
+    assert promise_events(engine, o1) == [("order_line.repromised", "2026-03-09", "2026-03-16")]

@@ -17,8 +17,9 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
    and bring the stockout episodes of the locked rows up to date;
 5. where a line that was promised still waits at a row that filled others (the rule need not follow
    the promises: a strategic account may take a receipt promised to someone else), re-promise the
-   lines there (:func:`o2c.services.repromising.repromise_many`): a promise no longer covered gets the
-   later date, flagged at risk, with an ``order_line.repromised`` event.
+   lines there (:func:`o2c.services.repromising.repromise_lines`, given the lines read for step 2 as
+   the plan left them, not read again): a promise no longer covered gets the later date, flagged at
+   risk, with an ``order_line.repromised`` event.
 
 Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
 reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.
@@ -43,10 +44,12 @@ from o2c.domain.backorders import (
 from o2c.domain.backorders import allocate_backorders as share_supply
 from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
 from o2c.domain.order import BACKORDER_FILLABLE, Order
-from o2c.services.repromising import repromise_many
+from o2c.services.repromising import repromise_lines
 from o2c.store.backorders import AlternateProduct, BackorderRepository, LineFill, WaitingLine
+from o2c.store.batches import collector_paused
 from o2c.store.events import Event
 from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
+from o2c.store.supply_plan import FINISHED_ORDER_STATUSES, BackorderedLine, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork, retrying
 
 
@@ -159,6 +162,13 @@ def fill_backorders(
     uow: UnitOfWork, arrivals: Iterable[tuple[int, int]], actor: str, rule: BackorderRule | None = None
 ) -> AllocationReport:
     """:func:`allocate_arrivals`, reporting every fill (in the caller's unit of work)."""
+    with collector_paused():
+        return _fill_backorders(uow, arrivals, actor, rule)
+
+
+def _fill_backorders(
+    uow: UnitOfWork, arrivals: Iterable[tuple[int, int]], actor: str, rule: BackorderRule | None
+) -> AllocationReport:
     rule = rule or configured_rule()
     pairs = {(int(p), int(loc)) for p, loc in arrivals}
     if not pairs:
@@ -188,39 +198,80 @@ def fill_backorders(
     skus = repo.skus(ln.product_id for ln in plan.lines.values())
     filled: list[LineFill] = []
     fills: list[BackorderFill] = []
+    facts: dict[str, list[tuple[int, int, int | None, int]]] = {"allocated": [], "substituted": []}
     for number in numbers:
-        order = whole.get(number)
+        order, share = whole.get(number), shares[number]
         if order is None:
-            share = shares[number]
             fills += _allocate(uow, number, status[number], plan, share, skus, rule, actor, now)
             filled += (
                 LineFill(i, q, pos.location_id, sourced[i] != pos.location_id)
                 for i, pos, q in share.allocations
             )
         else:
-            fills += _apply(uow, order, plan, shares[number], rule, actor, now)
+            fills += _apply(uow, order, plan, share, rule, actor, now)
+        # the original line's product, for a substitution
+        facts["allocated"] += (
+            (i, plan.lines[i].product_id, pos.location_id, q) for i, pos, q in share.allocations
+        )
+        facts["substituted"] += (
+            (i, plan.lines[i].product_id, pos.location_id, q) for i, pos, q, _ in share.substitutions
+        )
     uow.orders.save_many(list(whole.values()))  # adds the substitute lines
     if not repo.fill_lines(filled):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
     repo.touch_orders(order_ids[n] for n in numbers if n not in whole)
-    product_of = {(ln.order_number, ln.line_no): ln.product_id for ln in plan.lines.values()}
-    ShortfallLog(uow.connection).record(
-        Shortfall(
-            order_ids[f.order_number],
-            f.line_no,
-            product_of[f.order_number, f.line_no],  # the original line's, for a substitution
-            f.location_id,
-            f.quantity,
-            f.outcome,
-            now,
-        )
-        for f in fills
-    )
+    shortfalls = ShortfallLog(uow.connection)
+    for outcome, rows in facts.items():
+        shortfalls.record_lines(rows, outcome, now)
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
     # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
     # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
-    repromise_many(uow, plan.still_promised(), actor)
+    repromise_lines(uow, _left_waiting(uow, plan, waiting, skus), actor)
     return AllocationReport(rule, tuple(fills))
+
+
+def _left_waiting(
+    uow: UnitOfWork, plan: _Plan, waiting: list[WaitingLine], skus: Mapping[int, str]
+) -> dict[tuple[int, int], list[BackorderedLine]]:
+    """The backordered lines of the rows :meth:`_Plan.still_promised` names, as the plan leaves them:
+    those read to allocate (sourced there now, less what they got), and those of orders on credit
+    hold, which allocation passes over and re-promising does not."""
+    pairs = plan.still_promised()
+    if not pairs:
+        return {}
+    supply = SupplyPlanRepository(uow.connection)
+    left = supply.held_lines_at(pairs)
+    need, where = plan.need, plan.where
+    here = [
+        (w, at)
+        for w in waiting
+        if need[w.line.line_id] > 0
+        and (at := where[w.line.line_id]) is not None
+        and (w.line.product_id, at) in pairs
+        and w.order_status not in FINISHED_ORDER_STATUSES
+    ]
+    leads = supply.leads({w.ship_to_id for w, _ in here}, {at for _, at in here})
+    for w, at in here:
+        line = w.line
+        handling, transit = leads[w.ship_to_id, at]
+        left.setdefault((line.product_id, at), []).append(
+            BackorderedLine(
+                line.line_id,
+                w.order_id,
+                line.order_number,
+                line.line_no,
+                skus[line.product_id],
+                need[line.line_id],
+                w.promised_date,
+                handling,
+                transit,
+                line.received_at,
+                w.requested_date,
+                line.product_id,
+                at,
+            )
+        )
+    return left
 
 
 # --- the decision ----------------------------------------------------------------------------------

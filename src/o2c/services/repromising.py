@@ -12,7 +12,7 @@ event with the old and new dates; a line the horizon no longer covers loses its 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,18 +74,38 @@ def repromise_many(uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str
     return _repromise(uow, pairs, actor, bring_forward=False)
 
 
+def repromise_lines(
+    uow: UnitOfWork, waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]], actor: str
+) -> list[str]:
+    """:func:`repromise_many` of lines the caller has read already: every live backordered line of each
+    ``(product id, location id)`` it names, as it stands now (backorder allocation, which read them to
+    allocate, hands over the lines it left waiting)."""
+    return _redate(uow, waiting, actor, bring_forward=False)
+
+
 def _repromise(
     uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str, *, bring_forward: bool
 ) -> list[str]:
+    waiting = SupplyPlanRepository(uow.connection).backordered_lines_at(pairs)
+    return _redate(uow, waiting, actor, bring_forward=bring_forward)
+
+
+def _redate(
+    uow: UnitOfWork,
+    waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]],
+    actor: str,
+    *,
+    bring_forward: bool,
+) -> list[str]:
+    if not any(waiting.values()):
+        return []
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
-    waiting = repo.backordered_lines_at(pairs)
-    if not waiting:
-        return []
     claims = {
         key: sorted(((_claim(ln, start), ln) for ln in lines), key=_by_claim)
         for key, lines in waiting.items()
+        if lines
     }
     latest = max((claim[1] for lines in claims.values() for claim, _ in lines), default=start)
     days = max(DEFAULT_HORIZON, (latest - start).days + 1)
@@ -106,7 +126,7 @@ def _repromise(
             period = bisect_left(supply, needed)  # supply only grows: the first day covering it
             covered = period < len(supply)
             new = plan.day(period) + timedelta(days=_lead(line)) if covered else None
-            change = _redate(line, new, bring_forward)
+            change = _new_promise(line, new, bring_forward)
             if change is not None:
                 changes.append(change)
                 if change.at_risk:
@@ -127,7 +147,7 @@ _KIND = {  # (had no promise, at risk): the event recorded
 }
 
 
-def _redate(line: BackorderedLine, new: date | None, bring_forward: bool) -> LinePromise | None:
+def _new_promise(line: BackorderedLine, new: date | None, bring_forward: bool) -> LinePromise | None:
     """The new promise of a line whose claim supply first covers on ``new`` less its lead, if any."""
     if line.promised_date is None:
         return None if new is None else LinePromise(line.line_id, not_before(new, line.requested_date), False)

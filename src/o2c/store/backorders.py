@@ -71,7 +71,8 @@ _lock_orders = (
     .order_by(orders.c.id)
     .with_for_update()
 )
-# Columns in the order of BackorderLine's fields, then the line's location, order and its status.
+# Columns in the order of BackorderLine's fields, then the line's location, order and its status, and
+# what re-promising the lines left waiting needs (read here once for both).
 _open_lines = (
     select(
         order_lines.c.id,
@@ -86,6 +87,9 @@ _open_lines = (
         order_lines.c.location_id,
         order_lines.c.order_id,
         orders.c.status,
+        order_lines.c.promised_date,
+        orders.c.requested_date,
+        orders.c.ship_to_id,
     )
     .join(orders, orders.c.id == order_lines.c.order_id)
     .join(customers, customers.c.id == orders.c.customer_id)
@@ -140,6 +144,7 @@ _given = (
 )
 _filled = arrays({"id": BigInteger(), "quantity": Integer(), "location_id": Integer()})
 _in_arrays = (_filled.c.id, _filled.c.quantity, _filled.c.location_id)
+_FILL_PARAMETERS = ("f_id", "f_quantity", "f_location_id")
 _fill_each = {moves: Prepared(_fill(*_given, moves=moves)) for moves in (False, True)}
 _fill_arrayed = {moves: _fill(*_in_arrays, moves=moves) for moves in (False, True)}
 _touch_orders = UpdateByIds(orders, {"version": orders.c.version + 1})
@@ -178,18 +183,23 @@ _listing = (
 
 
 class WaitingLine(NamedTuple):
-    """An open backorder line, the location it is sourced at (None: anywhere), and its order."""
+    """An open backorder line, the location it is sourced at (None: anywhere), and its order; the
+    line's own promised date (``line.promised_date`` falls back on the order's), the order's requested
+    date and ship-to, for re-promising it if it is left waiting."""
 
     line: BackorderLine
     location_id: int | None
     order_id: int = 0
     order_status: str = OrderStatus.OPEN.value
+    promised_date: date | None = None
+    requested_date: date | None = None
+    ship_to_id: int = 0
 
 
-@dataclass(frozen=True)
-class LineFill:
+class LineFill(NamedTuple):
     """``quantity`` backordered units of the line ``line_id`` reserved at ``location_id``; ``moves``
-    when the line was sourced elsewhere (nowhere) until now."""
+    when the line was sourced elsewhere (nowhere) until now. A named tuple: a batch of receipts fills
+    tens of thousands of lines."""
 
     line_id: int
     quantity: int
@@ -269,7 +279,7 @@ class BackorderRepository:
             return []
         # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
         return [
-            WaitingLine(BackorderLine(*r[:9]), r[9], r[10], r[11])
+            WaitingLine(BackorderLine(*r[:9]), *r[9:])
             for r in self._conn.execute(_open_lines, params).all()
             if r[10] in locked
         ]
@@ -294,11 +304,8 @@ class BackorderRepository:
                 }
                 changed += self._conn.execute(_fill_arrayed[moves], given).rowcount
             else:
-                rows = [
-                    {"f_id": f.line_id, "f_quantity": f.quantity, "f_location_id": f.location_id}
-                    for f in some
-                ]
-                changed += _fill_each[moves].execute_many(self._conn, rows)
+                rows = [(f.line_id, f.quantity, f.location_id) for f in some]
+                changed += _fill_each[moves].execute_values(self._conn, _FILL_PARAMETERS, rows)
         return changed == len(fills)
 
     def touch_orders(self, order_ids: Iterable[int]) -> None:

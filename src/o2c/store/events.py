@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, String, bindparam, cast, column, func, insert, select
 
-from o2c.store.batches import arrayed
+from o2c.store.batches import ARRAYS_FROM, arrayed, collector_paused
 from o2c.store.driver import Prepared
 from o2c.store.tables import events
 from o2c.store.types import stored_utc
@@ -38,6 +38,19 @@ _given = (
     .render_derived(name="given", with_types=True)
 )
 _insert_document = insert(events).from_select(_COLUMNS, select(*[_given.c[name] for name in _COLUMNS]))
+# Many at once on SQLite: rows of values as they are stored, the instant converted once per distinct
+# instant and each payload serialised here, as the JSON column would (json.dumps), so that the driver
+# gets the rows without a conversion per value (see Prepared.execute_values).
+_insert_stored = Prepared(
+    insert(events).values(
+        {name: bindparam(name) for name in _COLUMNS[:3]}
+        | {
+            "occurred_at": bindparam("occurred_at", type_=String),
+            "actor": bindparam("actor"),
+            "payload": bindparam("payload", type_=String),
+        }
+    )
+)
 _for_entity = (
     select(events)
     .where(events.c.entity_type == bindparam("entity_type"), events.c.entity_id == bindparam("entity_id"))
@@ -66,6 +79,10 @@ class EventLog:
     def flush(self) -> None:
         if not self._pending:
             return
+        with collector_paused():
+            self._flush()
+
+    def _flush(self) -> None:
         if arrayed(self._conn, len(self._pending)):
             instants: dict[datetime, str] = {}  # the events of one transaction mostly share an instant
             rows = [
@@ -82,6 +99,9 @@ class EventLog:
             self._conn.execute(_insert_document, {"rows": json.dumps(rows)})
             self._pending.clear()
             return
+        if self._conn.dialect.name == "sqlite" and len(self._pending) >= ARRAYS_FROM:
+            self._flush_stored()
+            return
         _insert.execute_many(
             self._conn,
             [
@@ -96,6 +116,28 @@ class EventLog:
                 for e in self._pending
             ],
         )
+        self._pending.clear()
+
+    def _flush_stored(self) -> None:
+        dialect = self._conn.dialect
+        stored = events.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+        assert stored is not None
+        instants: dict[datetime, Any] = {}
+        dumps = json.dumps
+        rows = [
+            (
+                e.entity_type,
+                e.entity_id,
+                e.event_type,
+                instants[e.occurred_at]
+                if e.occurred_at in instants
+                else instants.setdefault(e.occurred_at, stored(e.occurred_at)),
+                e.actor,
+                dumps(e.payload),
+            )
+            for e in self._pending
+        ]
+        _insert_stored.execute_values(self._conn, _COLUMNS, rows)
         self._pending.clear()
 
     def discard(self) -> None:

@@ -16,7 +16,7 @@ customer cancelled the backorder: a lost sale).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Executable,
+    String,
     and_,
     bindparam,
     case,
@@ -147,9 +148,48 @@ _record_arrayed = insert(shortfall_outcomes).from_select(
 )
 
 
+# Facts of lines whose ids are known (a backorder allocation reads them): no look-up of the line per
+# row, one instant and outcome for all of them.
+_LINE_FACT_COLUMNS = ("order_line_id", "product_id", "location_id", "quantity")
+_LINE_FACT_PARAMETERS = (*_LINE_FACT_COLUMNS, "outcome", "occurred_at")
+_record_line = Prepared(
+    insert(shortfall_outcomes).values(
+        {name: bindparam(name) for name in _LINE_FACT_COLUMNS}
+        | {"outcome": bindparam("outcome"), "occurred_at": bindparam("occurred_at", type_=String)}
+    )
+)
+_line_facts = arrays(types_of(shortfall_outcomes, _LINE_FACT_COLUMNS))
+_record_lines_arrayed = insert(shortfall_outcomes).from_select(
+    [*_LINE_FACT_COLUMNS, "outcome", "occurred_at"],
+    select(
+        *[_line_facts.c[name] for name in _LINE_FACT_COLUMNS],
+        bindparam("outcome", type_=shortfall_outcomes.c.outcome.type),
+        bindparam("occurred_at", type_=shortfall_outcomes.c.occurred_at.type),
+    ),
+)
+
+
 class ShortfallLog:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    def record_lines(
+        self, rows: Sequence[tuple[int, int, int | None, int]], outcome: str, at: datetime
+    ) -> None:
+        """``(order line id, product id, location id, quantity)`` rows, all of one ``outcome`` at one
+        instant (those of quantity 0 left out): one statement over arrays on PostgreSQL, a batch of
+        rows as they are elsewhere (SQLite; the instant converted once, bound as the text stored)."""
+        rows = [r for r in rows if r[3] > 0]
+        if rows and self._conn.dialect.name == "postgresql":  # no join to plan: arrays at any size
+            given = {f"a_{name}": [r[i] for r in rows] for i, name in enumerate(_LINE_FACT_COLUMNS)}
+            self._conn.execute(_record_lines_arrayed, {**given, "outcome": outcome, "occurred_at": at})
+        elif rows:
+            dialect = self._conn.dialect
+            stored = shortfall_outcomes.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+            instant = stored(at) if stored is not None else at
+            _record_line.execute_values(
+                self._conn, _LINE_FACT_PARAMETERS, [(*r, outcome, instant) for r in rows]
+            )
 
     def record(self, rows: Iterable[Shortfall]) -> None:
         params = [

@@ -39,12 +39,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     tuple_,
     union,
     union_all,
 )
 from sqlalchemy.sql import Select
 
+from o2c.domain.order import OrderStatus
 from o2c.store.batches import UpdateByIds
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
 from o2c.store.tables import carriers, locations, order_lines, orders, products, ship_tos, stock
@@ -331,6 +333,20 @@ _backordered_at = _backordered.where(
 _backordered_at_pairs = _backordered.where(
     tuple_(order_lines.c.product_id, order_lines.c.location_id).in_(bindparam("pairs", expanding=True))
 )
+_held_at_pairs = _backordered_at_pairs.where(orders.c.status == _constant(OrderStatus.CREDIT_HOLD.value))
+_leads = (
+    select(
+        ship_tos.c.id,
+        locations.c.id,
+        locations.c.processing_days + locations.c.pick_pack_days,
+        lanes.c.transit_days,
+    )
+    .select_from(ship_tos.join(locations, true()).outerjoin(lanes, lane_to(ship_tos.c.region)))
+    .where(
+        ship_tos.c.id.in_(bindparam("ship_to_ids", expanding=True)),
+        locations.c.id.in_(bindparam("location_ids", expanding=True)),
+    )
+)
 _CHUNK = 1000  # pairs per statement: PostgreSQL's parser stack and SQLite's parameter limit
 # One statement per new promise (thousands of lines often get the same one, or none): the flag is
 # raised where the promise slips, never lowered here.
@@ -441,6 +457,30 @@ class SupplyPlanRepository:
                 line = BackorderedLine(*row)
                 lines.setdefault((line.product_id, line.location_id), []).append(line)
         return lines
+
+    def held_lines_at(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[BackorderedLine]]:
+        """:meth:`backordered_lines_at` of the orders on credit hold alone: they wait for supply, but
+        backorder allocation, which reads the other lines itself, passes them over."""
+        wanted = sorted(set(pairs))
+        lines: dict[tuple[int, int], list[BackorderedLine]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            for row in self._conn.execute(_held_at_pairs, {"pairs": wanted[start : start + _CHUNK]}).all():
+                line = BackorderedLine(*row)
+                lines.setdefault((line.product_id, line.location_id), []).append(line)
+        return lines
+
+    def leads(
+        self, ship_to_ids: Iterable[int], location_ids: Iterable[int]
+    ) -> dict[tuple[int, int], tuple[int, int | None]]:
+        """``(handling days, transit days)`` from each location to each ship-to, as
+        :class:`BackorderedLine` has them (transit None: no lane), by ``(ship-to id, location id)``."""
+        ships, places = sorted(set(ship_to_ids)), sorted(set(location_ids))
+        found: dict[tuple[int, int], tuple[int, int | None]] = {}
+        for start in range(0, len(ships) if places else 0, _CHUNK):
+            params = {"ship_to_ids": ships[start : start + _CHUNK], "location_ids": places}
+            for ship_to, at, handling, transit in self._conn.execute(_leads, params):
+                found[int(ship_to), int(at)] = (int(handling), transit)
+        return found
 
     def set_line_promises(self, promises: Sequence[LinePromise]) -> None:
         """Write new promised dates (and raised at-risk flags): one statement per distinct promise."""
