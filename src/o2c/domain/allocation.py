@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from o2c.domain.order import BackorderPolicy
+from o2c.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class StockPosition:
     """Available stock of one product at one location."""
@@ -24,6 +26,7 @@ class StockPosition:
     available: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineDemand:
     line_no: int
@@ -31,6 +34,7 @@ class LineDemand:
     quantity: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineReservation:
     line_no: int

@@ -32,6 +32,7 @@ from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
 from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
+from o2c.domain.values import quick_init
 from o2c.store.driver import Prepared
 from o2c.store.returns import unapplied_credit
 from o2c.store.supply_plan import DEFAULT_SERVICE
@@ -51,6 +52,7 @@ from o2c.store.tables import (
 from o2c.store.types import Minor
 
 
+@quick_init
 @dataclass(frozen=True)
 class CustomerTerms:
     id: int
@@ -65,6 +67,7 @@ class CustomerTerms:
     active: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class ShipTo:
     id: int
@@ -73,6 +76,7 @@ class ShipTo:
     region: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class OrderTerms:
     """What entering an order needs to know about its customer and where it ships, read at once."""
@@ -84,6 +88,7 @@ class OrderTerms:
     open_receivables: Decimal  # what the customer's open invoices still owe; 0 read without a credit limit
 
 
+@quick_init
 @dataclass(frozen=True)
 class ProductInfo:
     id: int
@@ -94,6 +99,7 @@ class ProductInfo:
     active: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class ProductsInStock:
     """The products an order names, by SKU, and the stock positions of each, locked for reservation."""
