@@ -88,6 +88,14 @@ class Prepared:
         hundreds of rows that the caller unpacks at once (a promise's supply and demand)."""
         return self._run(conn, params or {}, many=False, read=_Compiled.values)
 
+    def unconverted(
+        self, conn: Connection, params: Params | None = None
+    ) -> tuple[Sequence[Sequence[Any]], Callable[[list[Any]], list[Any]]]:
+        """The result rows as the driver gives them, with the function that converts one (a list of
+        its values, in place) as :meth:`values` would: for a read whose rows repeat values that need
+        converting (a product's prices on each of its stock rows), so that each is converted once."""
+        return self._run(conn, params or {}, many=False, read=_Compiled.unconverted)
+
     def first(self, conn: Connection, params: Params | None = None) -> Any | None:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
@@ -224,6 +232,14 @@ class _Compiled:
             self._row_maker(cursor)
         convert = self._convert
         return [convert(list(values)) for values in fetched]
+
+    def unconverted(
+        self, cursor: DBAPICursor
+    ) -> tuple[Sequence[Sequence[Any]], Callable[[list[Any]], list[Any]]]:
+        fetched = cursor.fetchall()
+        if self._make_row is None:
+            self._row_maker(cursor)
+        return fetched, self._convert
 
     def _row_maker(self, cursor: DBAPICursor) -> Callable[[Sequence[Any]], Any]:
         """Built from the first result: column names and the driver's type codes come with it."""
