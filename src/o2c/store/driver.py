@@ -17,7 +17,7 @@ keeps per call only what cannot be avoided: convert the values and run the curso
   (:class:`~o2c.store.types.Minor`), time as UTC (:class:`~o2c.store.types.UTCDateTime`), JSON, dates
   and booleans are stored and read exactly as ``Connection.execute`` stores and reads them.
 - It runs on the unit of work's connection, inside its transaction (SQLite's ``BEGIN IMMEDIATE`` from
-  the engine's begin hook, psycopg's implicit BEGIN); commit and rollback stay with SQLAlchemy.
+  the engine's dialect, psycopg's implicit BEGIN); commit and rollback stay with SQLAlchemy.
 - Driver errors are wrapped as Core wraps them (:meth:`DBAPIError.instance`), so ``IntegrityError`` and
   the deadlock retry of :func:`~o2c.store.uow.retrying` see the same exceptions; a connection found
   lost is invalidated.
