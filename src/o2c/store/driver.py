@@ -342,8 +342,11 @@ def _converter(processors: Iterable[Processor | None]) -> Callable[[list[Any]], 
     body = [
         f"    v = values[{i}]\n    if v is not None:\n        values[{i}] = p{i}(v)" for i, _ in null_safe
     ]
-    body += [f"    values[{i}] = p{i}(values[{i}])" for i, _ in always]
+    # What such a processor makes of NULL is asked once too: an order's idempotency acknowledgement,
+    # mostly absent, would otherwise be serialised as JSON on every order.
+    body += [f"    v = values[{i}]\n    values[{i}] = n{i} if v is None else p{i}(v)" for i, _ in always]
     namespace: dict[str, Any] = {f"p{i}": process for i, process in (*null_safe, *always)}
+    namespace.update({f"n{i}": process(None) for i, process in always})
     exec("def convert(values):\n" + "\n".join(body) + "\n    return values", namespace)
     convert: Callable[[list[Any]], list[Any]] = namespace["convert"]
     return convert
