@@ -218,8 +218,9 @@ class _Compiled:
             if not fetched:
                 raise NoResultFound("no row was found when one was required")
             raise MultipleResultsFound("multiple rows were found when exactly one was required")
-        make_row = self._make_row or self._row_maker(cursor)
-        return make_row(fetched[0])[0]
+        if self._make_row is None:
+            self._row_maker(cursor)
+        return self._convert(list(fetched[0]))[0]  # no named row for one value
 
     def rows(self, cursor: DBAPICursor) -> list[Any]:
         fetched = cursor.fetchall()
