@@ -80,3 +80,22 @@ def test_statement_reads_read_what_is_committed_meanwhile(engine: Engine) -> Non
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO document_counters (kind, last_value) VALUES ('zz-read', 1)"))
         assert driver.cursor().execute(count).fetchone()[0] == before + 1
+
+
+def test_a_sqlite_writer_holds_the_write_lock_and_autocommit_is_refused(engine: Engine) -> None:
+    # Every SQLite transaction is begun by the engine's dialect with BEGIN IMMEDIATE; it cannot tell an
+    # AUTOCOMMIT connection from another, so one is refused rather than silently made transactional.
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL transactions are begun by psycopg")
+    with engine.connect() as conn, conn.begin():
+        driver: Any = conn.connection.dbapi_connection
+        assert driver.in_transaction
+        other = engine.raw_connection()
+        try:
+            other.cursor().execute("PRAGMA busy_timeout=0")
+            with pytest.raises(Exception, match="locked"):
+                other.cursor().execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+    with engine.connect() as conn, pytest.raises(ValueError, match="AUTOCOMMIT"):
+        conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from o2c.domain.order import BackorderPolicy
+from o2c.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class StockPosition:
     """Available stock of one product at one location."""
@@ -24,6 +26,7 @@ class StockPosition:
     available: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineDemand:
     line_no: int
@@ -31,6 +34,7 @@ class LineDemand:
     quantity: int
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineReservation:
     line_no: int
@@ -88,14 +92,20 @@ def allocate(
 def _choose_source(
     candidates: list[StockPosition], remaining: dict[int, int], quantity: int, region: str
 ) -> StockPosition | None:
-    if not candidates:
-        return None
-
-    def preference(pos: StockPosition) -> tuple[bool, int, int]:
-        return (pos.region != region, -remaining[pos.stock_id], pos.location_id)
-
-    ranked = sorted(candidates, key=preference)
-    for pos in ranked:
-        if remaining[pos.stock_id] >= quantity:
-            return pos
-    return max(ranked, key=lambda pos: (remaining[pos.stock_id], pos.region == region, -pos.location_id))
+    # The most preferred position that covers the line whole, else the fullest: a pass over the
+    # few candidates (a product is stocked at a handful of locations), no sorting.
+    covering: StockPosition | None = None
+    covering_rank: tuple[bool, int, int] | None = None
+    fullest: StockPosition | None = None
+    fullest_rank: tuple[int, bool, int] | None = None
+    for pos in candidates:
+        left = remaining[pos.stock_id]
+        if left >= quantity:
+            rank = (pos.region != region, -left, pos.location_id)
+            if covering_rank is None or rank < covering_rank:
+                covering, covering_rank = pos, rank
+        elif covering is None:
+            full = (left, pos.region == region, -pos.location_id)
+            if fullest_rank is None or full > fullest_rank:
+                fullest, fullest_rank = pos, full
+    return covering if covering is not None else fullest

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from o2c.domain.money import round_money
+from o2c.domain.values import quick_init
 
 _NONE, _ALL = Decimal(0), Decimal(1)
 
 
+@quick_init
 @dataclass(frozen=True)
 class PricedLine:
     quantity: int

@@ -10,8 +10,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from o2c.domain.order import Order
+from o2c.domain.values import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineSummary:
     line_no: int
@@ -33,6 +35,7 @@ class LineSummary:
     promise_at_risk: bool  # supply slipped after the promise was made
 
 
+@quick_init
 @dataclass(frozen=True)
 class OrderSummary:
     number: str

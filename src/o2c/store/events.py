@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, String, bindparam, cast, column, func, insert, select
 
+from o2c.domain.values import quick_init
 from o2c.store.batches import ARRAYS_FROM, arrayed, collector_paused
 from o2c.store.driver import Prepared
 from o2c.store.tables import events
@@ -21,6 +23,7 @@ from o2c.store.types import stored_utc
 
 _COLUMNS = ("entity_type", "entity_id", "event_type", "occurred_at", "actor", "payload")
 _insert = Prepared(insert(events), column_keys=_COLUMNS)  # on the hot path of order entry
+_row = attrgetter(*_COLUMNS)  # an event's values in the order of _COLUMNS
 # Thousands at once (a backorder allocation re-promising its lines) go to PostgreSQL as one JSON
 # document of rows: a batch of single-row inserts costs a round per row, and an array of payloads
 # costs the driver an escape of every quote in them. Each payload's text is json.dumps's, as the
@@ -58,6 +61,7 @@ _for_entity = (
 )
 
 
+@quick_init
 @dataclass(frozen=True)
 class Event:
     entity_type: str
@@ -102,20 +106,7 @@ class EventLog:
         if self._conn.dialect.name == "sqlite" and len(self._pending) >= ARRAYS_FROM:
             self._flush_stored()
             return
-        _insert.execute_many(
-            self._conn,
-            [
-                {
-                    "entity_type": e.entity_type,
-                    "entity_id": e.entity_id,
-                    "event_type": e.event_type,
-                    "occurred_at": e.occurred_at,
-                    "actor": e.actor,
-                    "payload": e.payload,
-                }
-                for e in self._pending
-            ],
-        )
+        _insert.execute_rows(self._conn, [_row(e) for e in self._pending])
         self._pending.clear()
 
     def _flush_stored(self) -> None:

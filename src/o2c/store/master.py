@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +33,7 @@ from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
 from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
+from o2c.domain.values import quick_init
 from o2c.store.driver import Prepared
 from o2c.store.returns import unapplied_credit
 from o2c.store.supply_plan import DEFAULT_SERVICE
@@ -51,6 +53,7 @@ from o2c.store.tables import (
 from o2c.store.types import Minor
 
 
+@quick_init
 @dataclass(frozen=True)
 class CustomerTerms:
     id: int
@@ -65,6 +68,7 @@ class CustomerTerms:
     active: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class ShipTo:
     id: int
@@ -73,6 +77,7 @@ class ShipTo:
     region: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class OrderTerms:
     """What entering an order needs to know about its customer and where it ships, read at once."""
@@ -84,6 +89,7 @@ class OrderTerms:
     open_receivables: Decimal  # what the customer's open invoices still owe; 0 read without a credit limit
 
 
+@quick_init
 @dataclass(frozen=True)
 class ProductInfo:
     id: int
@@ -94,6 +100,7 @@ class ProductInfo:
     active: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class ProductsInStock:
     """The products an order names, by SKU, and the stock positions of each, locked for reservation."""
@@ -182,15 +189,19 @@ def _terms_query(ship_to_join: ColumnElement[bool]) -> Select[Any]:
             .outerjoin(tax_rates, tax_rates.c.region == ship_tos.c.region)
         )
         .where(customers.c.code == bindparam("code"))
-        .order_by(ship_tos.c.id)
-        .limit(1)
     )
 
 
+# Customer codes are unique, and so is a ship-to's code per customer: each query gives one row at most,
+# and the first ship-to is picked by its id in the join rather than by sorting the customer's.
 _terms_at_named_ship_to = Prepared(
     _terms_query(and_(ship_tos.c.customer_id == customers.c.id, ship_tos.c.code == bindparam("ship_to")))
 )
-_terms_at_first_ship_to = Prepared(_terms_query(ship_tos.c.customer_id == customers.c.id))
+_others = ship_tos.alias("others")
+_first_ship_to_id = (
+    select(func.min(_others.c.id)).where(_others.c.customer_id == customers.c.id).scalar_subquery()
+)
+_terms_at_first_ship_to = Prepared(_terms_query(ship_tos.c.id == _first_ship_to_id))
 
 _PRODUCT_COLUMNS = (
     products.c.id,
@@ -221,20 +232,24 @@ _transit_days = (
 )
 
 
+_by_stock_id = itemgetter(6)  # of a row of _products_in_stock
+
+
 @cache
 def _sku_names(slots: int) -> list[str]:
     return [f"sku_{i}" for i in range(slots)]
 
 
 @cache
-def _products_in_stock(slots: int) -> Prepared:
-    """Products by SKU, one row per stock position, locked in stock id order.
+def _products_in_stock(slots: int, locking: bool) -> Prepared:
+    """Products by SKU, one row per stock position; ``locking``: the stock rows locked in id order.
 
     ``FOR UPDATE OF stock`` locks only the stock rows, in the order of the sort (PostgreSQL sorts,
-    then locks); it compiles to nothing on SQLite, whose writers already hold the database lock.
+    then locks). SQLite, whose writers already hold the database lock, needs neither: the caller
+    puts the few rows in stock id order itself, cheaper than the database's sorter.
     """
     skus: list[BindParameter[str]] = [bindparam(name) for name in _sku_names(slots)]
-    return Prepared(
+    query = (
         select(
             *_PRODUCT_COLUMNS,
             stock.c.id.label("stock_id"),
@@ -247,9 +262,8 @@ def _products_in_stock(slots: int) -> Prepared:
         .join_from(products, stock, stock.c.product_id == products.c.id)
         .join(locations, locations.c.id == stock.c.location_id)
         .where(products.c.sku.in_(skus))
-        .order_by(stock.c.id)
-        .with_for_update(of=stock)
     )
+    return Prepared(query.order_by(stock.c.id).with_for_update(of=stock) if locking else query)
 
 
 _list_prices = select(price_list_items.c.product_id, price_list_items.c.unit_price).where(
@@ -353,11 +367,18 @@ class MasterDataRepository:
         products: dict[str, ProductInfo] = {}
         positions: list[StockPosition] = []
         lead_days: dict[int, tuple[int, int | None]] = {}
-        for r in _products_in_stock(slots).rows(self._conn, params):
-            if r.sku not in products:
-                products[r.sku] = _product_info(r)
-            positions.append(StockPosition(r.stock_id, r.id, r.location_id, r.region, r.available))
-            lead_days[r.location_id] = (r.handling_days, r.transit_days)
+        # Read by position (the columns of _products_in_stock): each product comes once per stock row,
+        # and only its own columns need converting (the stock columns are plain integers and text).
+        locking = self._conn.dialect.name == "postgresql"
+        rows, convert = _products_in_stock(slots, locking).unconverted(self._conn, params)
+        if not locking:
+            rows = sorted(rows, key=_by_stock_id)
+        for v in rows:
+            if v[1] not in products:
+                c = convert(list(v))
+                products[c[1]] = ProductInfo(c[0], c[1], c[2], c[3], c[4], bool(c[5]))
+            positions.append(StockPosition(v[6], v[0], v[7], v[8], v[9]))
+            lead_days[v[7]] = (v[10], v[11])
         if len(products) < len(wanted):  # stocked nowhere (or unknown): nothing to lock, still a product
             products.update(self.products_by_sku(sku for sku in wanted if sku not in products))
         return ProductsInStock(products, positions, lead_days)
