@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 
 from o2c.domain.money import COST_SCALE
+from o2c.store.columns import Id, metadata
 from o2c.store.columns import id_column as _id
-from o2c.store.columns import metadata
 from o2c.store.columns import non_negative as _nonneg
 from o2c.store.columns import quantity_column as _qty
 from o2c.store.types import Minor, UTCDateTime
@@ -173,13 +173,17 @@ stockout_episodes = Table(
 
 SHORTFALL_OUTCOMES = ("backordered", "lost", "allocated", "substituted", "cancelled")
 
+# A fact's product is its order line's (the original line's, for a substitution) and its location one
+# the line was sourced or filled at: copies for the metrics to group by, checked through the line's
+# own foreign keys. Foreign keys of their own cost PostgreSQL a trigger and a key-share lookup per
+# fact, some tens of thousands after a large receipt (migration 0013), so only the line is referenced.
 shortfall_outcomes = Table(
     "shortfall_outcomes",
     metadata,
     _id(),
     Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
-    Column("product_id", ForeignKey("products.id"), nullable=False),
-    Column("location_id", ForeignKey("locations.id"), nullable=True),
+    Column("product_id", Id, nullable=False),
+    Column("location_id", Id, nullable=True),
     Column("quantity", Integer, nullable=False),
     Column("outcome", String(20), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),

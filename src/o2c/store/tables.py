@@ -321,10 +321,12 @@ order_lines = Table(
         "qty_substituted",
         "qty_wrong_item",
     ),
-    Index("ix_order_lines_product_location", "product_id", "location_id"),
 )
 # The open demand ATP nets (store.supply_plan): partial, so it holds only backordered lines, and
-# covering, so a promise reads a SKU's demand without visiting the order-line rows themselves.
+# covering, so a promise reads a SKU's demand without visiting the order-line rows themselves. It is
+# also the only index by product: every reader by product asks for backordered lines (backorder
+# allocation, listing, re-promising), and an index of all lines by product cost every insert and
+# every non-HOT update of a line one more b-tree write (migration 0012).
 _backordered = order_lines.c.qty_backordered > 0
 Index(
     "ix_order_lines_open_demand",
