@@ -352,9 +352,10 @@ def _plan(
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         # Most lines are still wholly unfilled: copying those would cost a dataclass each.
         return [
-            ln if need[ln.line_id] == ln.quantity else ln._replace(quantity=need[ln.line_id])
+            ln if still == ln.quantity else ln._replace(quantity=still)
             for ln in lines
-            if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
+            if (still := need[ln.line_id]) > 0
+            and ((at := where[ln.line_id]) == location_id or at is None)  # no tuple built per line
         ]
 
     for pos in positions:

@@ -305,7 +305,7 @@ class BackorderRepository:
                 line_promised,
                 requested,
                 ship_to,
-            ) in self._conn.execute(_open_lines, params).tuples()
+            ) in self._conn.execute(_open_lines, params).all()  # one fetchall, not a fetch per row
             if order_id in locked
         ]
 
