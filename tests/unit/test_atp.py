@@ -18,6 +18,7 @@ from o2c.domain.atp import (
     InvalidATPInput,
     bucket_by_day,
     cumulative_atp,
+    cumulative_supply,
     discrete_atp,
     earliest_period,
 )
@@ -163,6 +164,9 @@ def test_a_plan_that_cannot_exist_is_refused_with_the_reason(
     for atp in (discrete_atp, cumulative_atp):
         with pytest.raises(ValueError, match=message):
             atp(on_hand, receipts, orders)
+    if not any(orders) and len(orders) == len(receipts):
+        with pytest.raises(InvalidATPInput, match=message):
+            cumulative_supply(on_hand, receipts)
 
 
 def test_refusals_belong_to_the_o2c_error_family_and_name_the_field() -> None:
@@ -324,3 +328,9 @@ def test_promising_in_the_earliest_period_leaves_no_negative_atp_and_earlier_wou
         assert too_early[earlier] < min(cumulative_before[earlier], 0)
         if atp_before[0] >= 0:  # no overcommitment yet: the discrete ATP itself turns negative
             assert discrete_atp(on_hand, receipts, with_promise(orders, earlier, quantity))[0] < 0
+
+
+@given(plans())
+def test_with_no_orders_the_cumulative_atp_is_the_running_supply(plan: Plan) -> None:
+    on_hand, receipts, _ = plan
+    assert cumulative_supply(on_hand, receipts) == cumulative_atp(on_hand, receipts, [0] * len(receipts))

@@ -108,6 +108,19 @@ def cumulative_atp(on_hand: int, receipts: Sequence[int], orders: Sequence[int])
     return list(accumulate(discrete_atp(on_hand, receipts, orders)))
 
 
+def cumulative_supply(on_hand: int, receipts: Sequence[int]) -> list[int]:
+    """:func:`cumulative_atp` with no orders: on hand plus the receipts so far, per period.
+
+    With nothing promised no block is short, so look-ahead netting moves nothing and the cumulative
+    ATP is the running supply itself; re-promising, which takes its claims from the lines rather than
+    the stored demand, needs it for every SKU-location of a batch. Refuses what :func:`cumulative_atp`
+    refuses.
+    """
+    if not receipts or on_hand < 0 or min(receipts) < 0:
+        _check_plan(on_hand, receipts, [0] * len(receipts))
+    return list(accumulate(receipts, initial=on_hand))[1:]
+
+
 def earliest_period(cumulative: Sequence[int], quantity: int) -> int | None:
     """The first period for which ``quantity`` more can be promised, or ``None`` within the horizon.
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,6 +45,7 @@ from o2c.domain.backorders import (
 from o2c.domain.backorders import allocate_backorders as share_supply
 from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
 from o2c.domain.order import BACKORDER_FILLABLE, Order
+from o2c.domain.values import quick_init
 from o2c.services.repromising import repromise_lines
 from o2c.store.backorders import AlternateProduct, BackorderRepository, LineFill, WaitingLine
 from o2c.store.batches import collector_paused
@@ -65,6 +67,7 @@ def configured_rule() -> BackorderRule:
     return BackorderSettings().backorder_rule
 
 
+@quick_init  # a batch of receipts fills tens of thousands of lines
 @dataclass(frozen=True)
 class BackorderFill:
     """Backordered units of an order line that supply (or an alternate) just covered."""
@@ -310,10 +313,15 @@ class _Plan:
     def by_order(self) -> dict[str, _Share]:
         """Each touched order's allocations and substitutions, in plan order."""
         shares: dict[str, _Share] = {}
-        for a in self.allocations:
-            shares.setdefault(self.lines[a[0]].order_number, _Share()).allocations.append(a)
+        lines = self.lines
+        for a in self.allocations:  # a share made only for a new order, not once per allocation
+            number = lines[a[0]].order_number
+            share = shares.get(number) or shares.setdefault(number, _Share())
+            share.allocations.append(a)
         for sub in self.substitutions:
-            shares.setdefault(self.lines[sub[0]].order_number, _Share()).substitutions.append(sub)
+            number = lines[sub[0]].order_number
+            share = shares.get(number) or shares.setdefault(number, _Share())
+            share.substitutions.append(sub)
         return shares
 
 
@@ -344,9 +352,10 @@ def _plan(
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         # Most lines are still wholly unfilled: copying those would cost a dataclass each.
         return [
-            ln if need[ln.line_id] == ln.quantity else ln._replace(quantity=need[ln.line_id])
+            ln if still == ln.quantity else ln._replace(quantity=still)
             for ln in lines
-            if need[ln.line_id] > 0 and where[ln.line_id] in (location_id, None)
+            if (still := need[ln.line_id]) > 0
+            and ((at := where[ln.line_id]) == location_id or at is None)  # no tuple built per line
         ]
 
     for pos in positions:
@@ -410,12 +419,13 @@ def _allocate(
             action="allocate a backorder",
         )
     allocated: list[BackorderFill] = []
+    lines: list[dict[str, Any]] = []  # the event's, built in the same pass
     for line_id, pos, qty in share.allocations:
         line = plan.lines[line_id]
-        allocated.append(
-            BackorderFill(number, line.line_no, skus[line.product_id], qty, pos.location_id, "allocated")
-        )
-    _record(uow, number, status, rule, allocated, [], actor, now)
+        sku, line_no, location_id = skus[line.product_id], line.line_no, pos.location_id
+        allocated.append(BackorderFill(number, line_no, sku, qty, location_id, "allocated"))
+        lines.append({"line_no": line_no, "sku": sku, "quantity": qty, "location_id": location_id})
+    uow.events.record(_allocated_event(number, status, rule, lines, actor, now))
     return allocated
 
 
@@ -466,16 +476,7 @@ def _record(
             {"line_no": f.line_no, "sku": f.sku, "quantity": f.quantity, "location_id": f.location_id}
             for f in allocated
         ]
-        uow.events.record(
-            Event(
-                "order",
-                number,
-                "order.backorder_allocated",
-                now,
-                actor,
-                {"status": status, "rule": str(rule), "lines": lines},
-            )
-        )
+        uow.events.record(_allocated_event(number, status, rule, lines, actor, now))
     if substituted:
         lines = [
             {
@@ -498,6 +499,13 @@ def _record(
                 {"status": status, "lines": lines},
             )
         )
+
+
+def _allocated_event(
+    number: str, status: str, rule: BackorderRule, lines: list[dict[str, Any]], actor: str, now: datetime
+) -> Event:
+    payload = {"status": status, "rule": str(rule), "lines": lines}
+    return Event("order", number, "order.backorder_allocated", now, actor, payload)
 
 
 # --- facts the other use cases record ----------------------------------------------------------------

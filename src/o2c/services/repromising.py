@@ -14,10 +14,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from operator import itemgetter
 
-from o2c.domain.atp import cumulative_atp
-from o2c.services.atp import DEFAULT_HORIZON, DailyPlan, demand_date
+from o2c.domain.atp import cumulative_supply
+from o2c.services.atp import DEFAULT_HORIZON, DailyPlan
 from o2c.services.promising import not_before
 from o2c.store.events import Event
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
@@ -103,7 +103,7 @@ def _redate(
     now = uow.clock.now()
     start = now.date()
     claims = {
-        key: sorted(((_claim(ln, start), ln) for ln in lines), key=_by_claim)
+        key: sorted([(_claim(ln, start), ln) for ln in lines], key=_by_claim)
         for key, lines in waiting.items()
         if lines
     }
@@ -115,23 +115,24 @@ def _redate(
     stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
     changes: list[LinePromise] = []
     at_risk: set[str] = set()
+    record = _Recorder(uow, now, actor)
     for key, lines in sorted(claims.items()):
         plan = DailyPlan.of(stored.get(key), start, days)
-        supply = cumulative_atp(plan.available, plan.receipts, [0] * days)
-        needed = 0
+        supply = cumulative_supply(plan.available, plan.receipts)
+        needed, horizon = 0, len(supply)
         for _, line in lines:
             needed += line.quantity
             if line.transit_days is None:
                 continue
             period = bisect_left(supply, needed)  # supply only grows: the first day covering it
-            covered = period < len(supply)
-            new = plan.day(period) + timedelta(days=_lead(line)) if covered else None
+            # plan.day(period) plus the lead, in one step
+            new = start + timedelta(days=period + _lead(line)) if period < horizon else None
             change = _new_promise(line, new, bring_forward)
             if change is not None:
                 changes.append(change)
                 if change.at_risk:
                     at_risk.add(line.order_number)
-                _record(uow, line, _KIND[line.promised_date is None, change.at_risk], change, now, actor)
+                record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)
     repo.set_line_promises(changes)
     changed = {c.line_id for c in changes}
     repo.refresh_order_promises(
@@ -162,26 +163,34 @@ def _lead(line: BackorderedLine) -> int:
     return line.handling_days + (line.transit_days or 0)
 
 
-def _by_claim(keyed: tuple[tuple[bool, date, datetime, str, int], BackorderedLine]) -> Any:
-    return keyed[0]
+_by_claim = itemgetter(0)  # the claim, not the line: claims never tie (order number, line number)
 
 
 def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
     """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within."""
-    unpromised = line.promised_date is None
-    due = start if unpromised else demand_date(line.promised_date, _lead(line), start)
-    return unpromised, due, line.order_received_at, line.order_number, line.line_no
+    promised = line.promised_date
+    if promised is None:
+        return True, start, line.order_received_at, line.order_number, line.line_no
+    # demand_date, spelled out: this runs once per line of a batch
+    due = promised - timedelta(days=line.handling_days + (line.transit_days or 0))
+    return False, due, line.order_received_at, line.order_number, line.line_no
 
 
-def _record(
-    uow: UnitOfWork, line: BackorderedLine, kind: str, change: LinePromise, now: datetime, actor: str
-) -> None:
-    old, new = line.promised_date, change.promised_date
-    payload = {
-        "line_no": line.line_no,
-        "sku": line.sku,
-        "quantity": line.quantity,
-        "old_date": old.isoformat() if old else None,
-        "new_date": new.isoformat() if new else None,
-    }
-    uow.events.record(Event("order", line.order_number, kind, now, actor, payload))
+class _Recorder:
+    """Records the re-promise events of one batch; the few distinct dates are written out once each."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime, actor: str) -> None:
+        self._record, self._now, self._actor = uow.events.record, now, actor
+        self._text: dict[date, str] = {}
+
+    def __call__(self, line: BackorderedLine, kind: str, new: date | None) -> None:
+        text = self._text
+        old = line.promised_date
+        payload = {
+            "line_no": line.line_no,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "old_date": None if old is None else text.get(old) or text.setdefault(old, old.isoformat()),
+            "new_date": None if new is None else text.get(new) or text.setdefault(new, new.isoformat()),
+        }
+        self._record(Event("order", line.order_number, kind, self._now, self._actor, payload))

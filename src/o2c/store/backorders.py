@@ -278,10 +278,35 @@ class BackorderRepository:
         if not (locked and all(params.values())):
             return []
         # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
+        # Unpacked by name, not sliced: slicing a row twice cost more than building the line.
         return [
-            WaitingLine(BackorderLine(*r[:9]), *r[9:])
-            for r in self._conn.execute(_open_lines, params).all()
-            if r[10] in locked
+            WaitingLine(
+                BackorderLine(line_id, number, line_no, product, qty, tier, promised, received, allow),
+                location_id,
+                order_id,
+                status,
+                line_promised,
+                requested,
+                ship_to,
+            )
+            for (
+                line_id,
+                number,
+                line_no,
+                product,
+                qty,
+                tier,
+                promised,
+                received,
+                allow,
+                location_id,
+                order_id,
+                status,
+                line_promised,
+                requested,
+                ship_to,
+            ) in self._conn.execute(_open_lines, params).all()  # one fetchall, not a fetch per row
+            if order_id in locked
         ]
 
     def skus(self, product_ids: Iterable[int]) -> dict[int, str]:

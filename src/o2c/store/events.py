@@ -8,8 +8,10 @@ table are refused by triggers (see the initial migration).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import attrgetter
 from typing import Any
 
@@ -114,7 +116,7 @@ class EventLog:
         stored = events.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
         assert stored is not None
         instants: dict[datetime, Any] = {}
-        dumps = json.dumps
+        dumps = _payload_text()
         rows = [
             (
                 e.entity_type,
@@ -147,6 +149,20 @@ class EventLog:
             )
             for r in rows
         ]
+
+
+def _payload_text() -> Callable[[Any], str]:
+    """``json.dumps`` with its encoder made once, not once per payload (most of the cost of a small
+    one); a fresh one per batch, as its circular-reference markers could outlive a failed batch."""
+    make = c_make_encoder
+    if make is None:
+        return json.dumps
+    encode = make({}, _plain.default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    join = "".join
+    return lambda payload: join(encode(payload, 0))
+
+
+_plain = json.JSONEncoder()  # json.dumps's defaults
 
 
 def _instant(at: datetime, known: dict[datetime, str]) -> str:

@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from o2c.domain.order import OrderStatus
+from o2c.domain.values import quick_init
 from o2c.store.batches import UpdateByIds
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
 from o2c.store.tables import carriers, locations, order_lines, orders, products, ship_tos, stock
@@ -114,6 +115,7 @@ class BackorderedLine(NamedTuple):
     location_id: int = 0
 
 
+@quick_init  # a batch of receipts re-promises tens of thousands of lines
 @dataclass(frozen=True)
 class LinePromise:
     """A new promised date for one order line; ``at_risk`` raises its flag (it is never lowered here)."""
