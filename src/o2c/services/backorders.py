@@ -11,7 +11,8 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
 2. share each stock row's availability among the open backorder lines sourced there (or nowhere) by
    the configured rule (:class:`~o2c.domain.backorders.BackorderRule`, ``O2C_BACKORDER_RULE``);
 3. fill what is still backordered, for customers who accept it, from the product's alternates in
-   rank order (a new order line for each alternate);
+   rank order (a new order line for each alternate) — steps 2 and 3 decide without I/O, in
+   :mod:`o2c.services.backorder_plan`;
 4. write guarded reservations, the order lines, ``order.backorder_allocated`` /
    ``order.backorder_substituted`` events and ``allocated`` / ``substituted`` shortfall outcomes,
    and bring the stockout episodes of the locked rows up to date;
@@ -28,26 +29,22 @@ reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIAT
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import (
-    Alternate,
-    BackorderLine,
     BackorderRule,
-    choose_substitutes,
     substitute_line,
 )
-from o2c.domain.backorders import allocate_backorders as share_supply
 from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
 from o2c.domain.order import BACKORDER_FILLABLE, Order
 from o2c.domain.values import quick_init
+from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
 from o2c.services.repromising import repromise_lines
-from o2c.store.backorders import AlternateProduct, BackorderRepository, LineFill, WaitingLine
+from o2c.store.backorders import BackorderRepository, LineFill, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.events import Event
 from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
@@ -187,7 +184,7 @@ def _fill_backorders(
     )
     order_numbers = repo.lock_orders(demand, places)
     waiting = repo.open_lines(order_numbers, demand, places)
-    plan = _plan(rule, positions, waiting, alternates)
+    plan = plan_fills(rule, positions, waiting, alternates)
     now = uow.clock.now()
     uow.stock.reserve_all(plan.reservations().items())
     order_ids = {number: order_id for order_id, number in order_numbers.items()}
@@ -234,9 +231,9 @@ def _fill_backorders(
 
 
 def _left_waiting(
-    uow: UnitOfWork, plan: _Plan, waiting: list[WaitingLine], skus: Mapping[int, str]
+    uow: UnitOfWork, plan: BackorderPlan, waiting: list[WaitingLine], skus: Mapping[int, str]
 ) -> dict[tuple[int, int], list[BackorderedLine]]:
-    """The backordered lines of the rows :meth:`_Plan.still_promised` names, as the plan leaves them:
+    """The backordered lines of the rows :meth:`BackorderPlan.still_promised` names, as the plan leaves them:
     those read to allocate (sourced there now, less what they got), and those of orders on credit
     hold, which allocation passes over and re-promising does not."""
     pairs = plan.still_promised()
@@ -277,124 +274,6 @@ def _left_waiting(
     return left
 
 
-# --- the decision ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What to allocate (own product) and substitute (alternate), per backorder line id."""
-
-    lines: dict[int, BackorderLine]
-    need: dict[int, int] = field(default_factory=dict)  # still backordered after the plan
-    where: dict[int, int | None] = field(default_factory=dict)  # where each line is sourced after it
-    allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
-    substitutions: list[tuple[int, StockPosition, int, AlternateProduct]] = field(default_factory=list)
-
-    def reservations(self) -> dict[int, int]:
-        total: dict[int, int] = {}
-        for _, pos, qty in self.allocations:
-            total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
-        for _, pos, qty, _alt in self.substitutions:
-            total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
-        return total
-
-    def still_promised(self) -> set[tuple[int, int]]:
-        """``(product, location)`` rows that filled some line while a promised line there still waits."""
-        filled = {(pos.product_id, pos.location_id) for _, pos, _ in self.allocations}
-        return {
-            (line.product_id, at)
-            for line_id, line in self.lines.items()
-            if line.promised_date is not None
-            and self.need[line_id] > 0
-            and (at := self.where[line_id]) is not None
-            and (line.product_id, at) in filled
-        }
-
-    def by_order(self) -> dict[str, _Share]:
-        """Each touched order's allocations and substitutions, in plan order."""
-        shares: dict[str, _Share] = {}
-        lines = self.lines
-        for a in self.allocations:  # a share made only for a new order, not once per allocation
-            number = lines[a[0]].order_number
-            share = shares.get(number) or shares.setdefault(number, _Share())
-            share.allocations.append(a)
-        for sub in self.substitutions:
-            number = lines[sub[0]].order_number
-            share = shares.get(number) or shares.setdefault(number, _Share())
-            share.substitutions.append(sub)
-        return shares
-
-
-@dataclass
-class _Share:
-    allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
-    substitutions: list[tuple[int, StockPosition, int, AlternateProduct]] = field(default_factory=list)
-
-
-def _plan(
-    rule: BackorderRule,
-    positions: list[StockPosition],
-    waiting: list[WaitingLine],
-    alternates: Mapping[int, list[AlternateProduct]],
-) -> _Plan:
-    """Own product first, stock row by stock row (id order); then alternates, location by location.
-
-    Lines are indexed by product once, so the work grows with lines + positions, not their product.
-    """
-    need = {w.line.line_id: w.line.quantity for w in waiting}
-    where = {w.line.line_id: w.location_id for w in waiting}  # a line sourced nowhere is pinned on first fill
-    plan = _Plan({w.line.line_id: w.line for w in waiting}, need, where)
-    left = {pos.stock_id: pos.available for pos in positions}
-    by_product: dict[int, list[BackorderLine]] = {}
-    for w in waiting:  # in line id order: first come, first served among equals
-        by_product.setdefault(w.line.product_id, []).append(w.line)
-
-    def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
-        # Most lines are still wholly unfilled: copying those would cost a dataclass each.
-        return [
-            ln if still == ln.quantity else ln._replace(quantity=still)
-            for ln in lines
-            if (still := need[ln.line_id]) > 0
-            and ((at := where[ln.line_id]) == location_id or at is None)  # no tuple built per line
-        ]
-
-    for pos in positions:
-        here = waiting_for(by_product.get(pos.product_id, ()), pos.location_id)
-        for line_id, qty in share_supply(rule, left[pos.stock_id], here).items():
-            plan.allocations.append((line_id, pos, qty))
-            need[line_id] -= qty
-            left[pos.stock_id] -= qty
-            where[line_id] = pos.location_id
-    ranked = {p: [Alternate(a.alternate_id, a.rank) for a in alts] for p, alts in alternates.items() if alts}
-    # Only lines of a product with alternates, for a customer who accepts them, can be substituted.
-    candidates = [
-        ln
-        for product_id in sorted(ranked)
-        for ln in by_product.get(product_id, ())
-        if ln.allow_substitution and need[ln.line_id]
-    ]
-    for location_id in sorted({pos.location_id for pos in positions}) if candidates else ():
-        stock_here = {pos.product_id: pos for pos in positions if pos.location_id == location_id}
-        available = {p: left[pos.stock_id] for p, pos in stock_here.items()}
-        # Only where the line's own SKU is known to have nothing here (its row locked), or nowhere.
-        here = sorted(
-            (
-                ln
-                for ln in waiting_for(candidates, location_id)
-                if ln.product_id in stock_here or where[ln.line_id] is None
-            ),
-            key=lambda ln: ln.line_id,
-        )
-        for sub in choose_substitutes(here, ranked, available):
-            pos = stock_here[sub.alternate_id]
-            product_id = plan.lines[sub.line_id].product_id
-            alt = next(a for a in alternates[product_id] if a.alternate_id == sub.alternate_id)
-            plan.substitutions.append((sub.line_id, pos, sub.quantity, alt))
-            need[sub.line_id] -= sub.quantity
-            left[pos.stock_id] -= sub.quantity
-    return plan
-
-
 # --- writing it ------------------------------------------------------------------------------------
 
 
@@ -402,8 +281,8 @@ def _allocate(
     uow: UnitOfWork,
     number: str,
     status: str,
-    plan: _Plan,
-    share: _Share,
+    plan: BackorderPlan,
+    share: OrderShare,
     skus: Mapping[int, str],
     rule: BackorderRule,
     actor: str,
@@ -432,8 +311,8 @@ def _allocate(
 def _apply(
     uow: UnitOfWork,
     order: Order,
-    plan: _Plan,
-    share: _Share,
+    plan: BackorderPlan,
+    share: OrderShare,
     rule: BackorderRule,
     actor: str,
     now: datetime,
