@@ -452,21 +452,20 @@ class SupplyPlanRepository:
         if len(wanted) == 1:
             found = self.backordered_lines(*wanted[0])
             return {wanted[0]: found} if found else {}
-        lines: dict[tuple[int, int], list[BackorderedLine]] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = {"pairs": wanted[start : start + _CHUNK]}
-            for row in self._conn.execute(_backordered_at_pairs, chunk).all():
-                line = BackorderedLine(*row)
-                lines.setdefault((line.product_id, line.location_id), []).append(line)
-        return lines
+        return self._lines_by_pair(_backordered_at_pairs, wanted)
 
     def held_lines_at(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[BackorderedLine]]:
         """:meth:`backordered_lines_at` of the orders on credit hold alone: they wait for supply, but
         backorder allocation, which reads the other lines itself, passes them over."""
-        wanted = sorted(set(pairs))
+        return self._lines_by_pair(_held_at_pairs, sorted(set(pairs)))
+
+    def _lines_by_pair(
+        self, statement: Select[Any], wanted: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], list[BackorderedLine]]:
+        """The rows of a backordered-lines statement for ``wanted`` pairs (``_CHUNK`` at a time), by pair."""
         lines: dict[tuple[int, int], list[BackorderedLine]] = {}
         for start in range(0, len(wanted), _CHUNK):
-            for row in self._conn.execute(_held_at_pairs, {"pairs": wanted[start : start + _CHUNK]}).all():
+            for row in self._conn.execute(statement, {"pairs": wanted[start : start + _CHUNK]}).all():
                 line = BackorderedLine(*row)
                 lines.setdefault((line.product_id, line.location_id), []).append(line)
         return lines
