@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from o2c.store.promise_reads import _PLAN, _TO_FIRST_SHIP_TO, _TO_NAMED_SHIP_TO
-from o2c.store.supply_plan import FINISHED_ORDER_STATUSES
+from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
 
 
 def test_the_plan_of_a_promise_binds_only_the_sku(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.services.atp import DailyPlan, SourcePromise, source_promise, split_quantity
-from o2c.store.supply_plan import SourcingLocation
+from o2c.store.supply_demand import SourcingLocation
 
 START = date(2026, 3, 2)
 DAYS = 30

@@ -11,7 +11,7 @@ from rich.table import Table
 from o2c.cli.common import Format, FormatOption, date_option, out, print_json, state_of
 from o2c.services.atp import DEFAULT_HORIZON, AtpTable, SourcePromise, atp
 from o2c.services.promising import Promise, PromiseRequest, promise
-from o2c.store.supply_plan import DEFAULT_SERVICE
+from o2c.store.supply_demand import DEFAULT_SERVICE
 
 promising_app = typer.Typer()
 

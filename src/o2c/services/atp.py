@@ -1,8 +1,9 @@
 """Time-phased available-to-promise of real supply and demand, per SKU and location, by day.
 
-Supply and demand are read per day by :class:`~o2c.store.supply_plan.SupplyPlanRepository` (where their
-exact definitions live) and fed to the pure functions of :mod:`o2c.domain.atp`. Period 0 is today
-(``uow.clock``, UTC); the horizon is :data:`DEFAULT_HORIZON` days unless the caller says otherwise.
+Supply and demand are read per day by :class:`~o2c.store.supply_plan.SupplyPlanRepository` (their exact
+definitions live in :mod:`o2c.store.supply_demand`) and fed to the pure functions of :mod:`o2c.domain.atp`.
+Period 0 is today (``uow.clock``, UTC); the horizon is :data:`DEFAULT_HORIZON` days unless the caller
+says otherwise.
 
 A line's promised date is a *delivery* date; its units must be available
 ``lead = processing_days + pick_pack_days + transit_days`` (of the location, and of its lane to the
@@ -26,7 +27,8 @@ from o2c.domain.atp import (
     earliest_period,
 )
 from o2c.domain.errors import NotFound, ValidationFailed
-from o2c.store.supply_plan import SourcingLocation, SupplyAndDemand, SupplyPlanRepository
+from o2c.store.supply_demand import SourcingLocation, SupplyAndDemand
+from o2c.store.supply_plan import SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
 
 DEFAULT_HORIZON = 120

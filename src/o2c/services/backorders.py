@@ -48,7 +48,8 @@ from o2c.store.backorders import BackorderRepository, LineFill, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.events import Event
 from o2c.store.stockouts import Shortfall, ShortfallLog, StockoutLog
-from o2c.store.supply_plan import FINISHED_ORDER_STATUSES, BackorderedLine, SupplyPlanRepository
+from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
+from o2c.store.supply_plan import BackorderedLine, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork, retrying
 
 

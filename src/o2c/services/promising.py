@@ -35,11 +35,8 @@ from o2c.services.atp import (
 )
 from o2c.store.database import statement_reads
 from o2c.store.promise_reads import Destination, destination_and_sources, supply_and_demand
-from o2c.store.supply_plan import (
-    DEFAULT_SERVICE,
-    SourcingLocation,
-    SupplyPlanRepository,
-)
+from o2c.store.supply_demand import DEFAULT_SERVICE, SourcingLocation
+from o2c.store.supply_plan import SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
 
 Code = Annotated[str, Field(min_length=1, max_length=60)]

@@ -36,7 +36,7 @@ from o2c.domain.order import BackorderPolicy, Channel
 from o2c.domain.values import quick_init
 from o2c.store.driver import Prepared
 from o2c.store.returns import unapplied_credit
-from o2c.store.supply_plan import DEFAULT_SERVICE
+from o2c.store.supply_demand import DEFAULT_SERVICE
 from o2c.store.supply_tables import lanes
 from o2c.store.tables import (
     carriers,

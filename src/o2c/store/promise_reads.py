@@ -4,7 +4,7 @@
    every location with its lane to the ship-to's region for the carrier service, in one statement
    (the lanes join on the region the same statement looks up).
 2. **Supply and demand** of the SKU at every location: the plan statement of
-   :mod:`o2c.store.supply_plan` for one product (where what the rows mean is defined).
+   :mod:`o2c.store.supply_demand` for one product (where what the rows mean is defined).
 
 A promise is the read the order desk makes most, and these are the only statements it runs: through
 ``Connection.execute`` SQLAlchemy's bookkeeping cost more than SQLite spent on the destination, and on
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, select, true
 from sqlalchemy.sql import Select
 
 from o2c.store.driver import Prepared
-from o2c.store.supply_plan import (
+from o2c.store.supply_demand import (
     SourcingLocation,
     SupplyAndDemand,
     lane_to,

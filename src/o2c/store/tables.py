@@ -322,7 +322,7 @@ order_lines = Table(
         "qty_wrong_item",
     ),
 )
-# The open demand ATP nets (store.supply_plan): partial, so it holds only backordered lines, and
+# The open demand ATP nets (store.supply_demand): partial, so it holds only backordered lines, and
 # covering, so a promise reads a SKU's demand without visiting the order-line rows themselves. It is
 # also the only index by product: every reader by product asks for backordered lines (backorder
 # allocation, listing, re-promising), and an index of all lines by product cost every insert and
