@@ -181,7 +181,7 @@ def bench_database(name: str, url: str, orders: int, clients: int, seed: int) ->
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
         token = bench_token(engine)
-        placer = ProductPlacer(engine, ManualClock(START))
+        placer = ProductPlacer(engine, ManualClock(START), keep_connection=False)  # as a request
         result = Result(name, clients)
         with o2c_serve(url) as base:
             warmup = baskets(catalogue, max(2 * clients, 20), rng)

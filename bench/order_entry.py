@@ -187,13 +187,23 @@ class Placer(Protocol):
 
 
 class ProductPlacer:
-    """o2c itself: validation, pricing, credit check, reservation, events, through the unit of work."""
+    """o2c itself: validation, pricing, credit check, reservation, events, through the unit of work.
 
-    def __init__(self, engine: Engine, clock: ManualClock) -> None:
+    Like the reference, it places its orders one after another on one connection, as an in-process
+    worker would (``UnitOfWork(connection=...)``); with ``keep_connection=False`` each order checks a
+    connection out of the pool, as an HTTP request does (``bench/http_orders.py``).
+    """
+
+    def __init__(self, engine: Engine, clock: ManualClock, *, keep_connection: bool = True) -> None:
         self.clock = clock
-        self.uow = UnitOfWork(engine, clock)
+        self.connection = engine.connect() if keep_connection else None
+        self.uow = UnitOfWork(engine, clock, connection=self.connection)
         self.latencies_ns: list[int] = []
         self.placed = 0
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
     def place(self, basket: Basket) -> None:
         self.clock.advance(timedelta(seconds=1))
@@ -484,7 +494,10 @@ def bench_database(
         conn.exec_driver_sql("ANALYZE")  # planner statistics, as a live database has them
     clock = ManualClock(START)
     product = ProductPlacer(engine, clock)
-    result = measure(name, product, make_reference(clock, catalogue), catalogue, orders, seed + 1)
+    try:
+        result = measure(name, product, make_reference(clock, catalogue), catalogue, orders, seed + 1)
+    finally:
+        product.close()
     result.verified = verify(engine, product.placed)
     return result
 

@@ -67,15 +67,17 @@ def simulate(
     clock = ManualClock(instant(config.start, 0))
     world = build_world(config, rng)
     policy = ReorderPolicy(world)
-    run = Run(engine, clock, rng, world, policy, Agenda(clock))
-    reports = load_world(run.uow, world, policy)
-    demand = Demand(run)
-    for n in range(config.days):
-        day = config.start + timedelta(days=n)
-        _plan_day(run, demand, day)
-        run.agenda.run_until(instant(day + timedelta(days=1), 0))
-        if progress is not None:
-            progress(n + 1)
+    # One connection for the whole run: its thousands of transactions run one after another.
+    with engine.connect() as connection:
+        run = Run(engine, clock, rng, world, policy, Agenda(clock), connection=connection)
+        reports = load_world(run.uow, world, policy)
+        demand = Demand(run)
+        for n in range(config.days):
+            day = config.start + timedelta(days=n)
+            _plan_day(run, demand, day)
+            run.agenda.run_until(instant(day + timedelta(days=1), 0))
+            if progress is not None:
+                progress(n + 1)
     return SimulationResult(
         seed,
         config,

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from o2c.domain.clock import ManualClock
 from o2c.services.results import OrderSummary
@@ -55,6 +55,7 @@ class Run:
     payments_due: dict[date, list[tuple[str, float]]] = field(default_factory=dict)  # (invoice, share)
     _customers: dict[str, SimCustomer] = field(default_factory=dict)
     transactions: int = 0  # units of work handed to services
+    connection: Connection | None = None  # every unit of work's, one after another (see UnitOfWork)
 
     @property
     def config(self) -> SimulationConfig:
@@ -67,7 +68,7 @@ class Run:
 
     def uow(self) -> UnitOfWork:
         self.transactions += 1
-        return UnitOfWork(self.engine, self.clock)
+        return UnitOfWork(self.engine, self.clock, connection=self.connection)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -1,0 +1,61 @@
+"""The unit of work on a connection the caller holds: transactions one after another, none left open.
+
+Runs on SQLite and PostgreSQL (the ``engine`` fixture).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from o2c.domain.clock import ManualClock
+from o2c.domain.errors import ValidationFailed
+from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.store.tables import events, orders
+from o2c.store.uow import UnitOfWork
+from tests.factories import add_customer, add_location, add_product, add_stock, stock_level
+
+
+def order_of(sku: str, quantity: int) -> PlaceOrderRequest:
+    return PlaceOrderRequest(customer="ACME", lines=[OrderLineRequest(sku=sku, quantity=quantity)])
+
+
+def test_a_held_connection_carries_one_transaction_after_another_and_stays_open(
+    engine: Engine, clock: ManualClock
+) -> None:
+    add_customer(engine, "ACME")
+    stock_id = add_stock(engine, add_product(engine, "WIDGET"), add_location(engine), 10)
+    with engine.connect() as held:
+        uow = UnitOfWork(engine, clock, connection=held)
+        first = place_order(uow, order_of("WIDGET", 3))
+        # A refused order rolls back its own transaction only: nothing of it stays, and the
+        # connection is left without a transaction for the next one.
+        with pytest.raises(ValidationFailed):
+            place_order(uow, order_of("NOPE", 1))
+        assert not held.in_transaction()
+        second = place_order(uow, order_of("WIDGET", 4))
+        assert not held.closed and not held.in_transaction()
+    assert first.number != second.number
+    # Committed, as seen from another connection: 3 + 4 units reserved of 10, two orders, and
+    # each order's two events (received, reserved).
+    assert stock_level(engine, stock_id) == (10, 7)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 4
+
+
+def test_a_unit_of_work_left_without_commit_rolls_back_on_the_held_connection(
+    engine: Engine, clock: ManualClock
+) -> None:
+    add_customer(engine, "ACME")
+    stock_id = add_stock(engine, add_product(engine, "WIDGET"), add_location(engine), 10)
+    with engine.connect() as held:
+        uow = UnitOfWork(engine, clock, connection=held)
+        with uow:
+            uow.stock.reserve_all([(stock_id, 5)])  # written, then never committed
+            assert held.in_transaction()
+        assert not held.in_transaction() and not held.closed
+        assert stock_level(engine, stock_id) == (10, 0)
+        placed = place_order(uow, order_of("WIDGET", 1))
+    assert placed.status == "open"
+    assert stock_level(engine, stock_id) == (10, 1)
