@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from o2c.domain.errors import O2CError
+from o2c.store import json_text
 
 DEFAULT_URL = "sqlite:///o2c.db"
 
@@ -84,6 +85,7 @@ def open_database(url: str, *, create: bool = False, connect_timeout: int = 10) 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
+    kwargs.setdefault("json_serializer", json_text.dumps)  # json.dumps's text, a new encoder less per value
     if backend == "sqlite":
         return _sqlite_engine(url, **kwargs)
     if backend == "postgresql":

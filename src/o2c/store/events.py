@@ -7,17 +7,15 @@ table are refused by triggers (see the initial migration).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, String, bindparam, cast, column, func, insert, select
 
 from o2c.domain.values import quick_init
+from o2c.store import json_text
 from o2c.store.batches import ARRAYS_FROM, arrayed, collector_paused
 from o2c.store.driver import Prepared
 from o2c.store.tables import events
@@ -102,7 +100,7 @@ class EventLog:
                 }
                 for e in self._pending
             ]
-            self._conn.execute(_insert_document, {"rows": json.dumps(rows)})
+            self._conn.execute(_insert_document, {"rows": json_text.dumps(rows)})
             self._pending.clear()
             return
         if self._conn.dialect.name == "sqlite" and len(self._pending) >= ARRAYS_FROM:
@@ -116,7 +114,6 @@ class EventLog:
         stored = events.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
         assert stored is not None
         instants: dict[datetime, Any] = {}
-        dumps = _payload_text()
         rows = [
             (
                 e.entity_type,
@@ -126,7 +123,7 @@ class EventLog:
                 if e.occurred_at in instants
                 else instants.setdefault(e.occurred_at, stored(e.occurred_at)),
                 e.actor,
-                dumps(e.payload),
+                json_text.dumps(e.payload),
             )
             for e in self._pending
         ]
@@ -149,20 +146,6 @@ class EventLog:
             )
             for r in rows
         ]
-
-
-def _payload_text() -> Callable[[Any], str]:
-    """``json.dumps`` with its encoder made once, not once per payload (most of the cost of a small
-    one); a fresh one per batch, as its circular-reference markers could outlive a failed batch."""
-    make = c_make_encoder
-    if make is None:
-        return json.dumps
-    encode = make({}, _plain.default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
-    join = "".join
-    return lambda payload: join(encode(payload, 0))
-
-
-_plain = json.JSONEncoder()  # json.dumps's defaults
 
 
 def _instant(at: datetime, known: dict[datetime, str]) -> str:
