@@ -25,7 +25,7 @@ T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 R = TypeVar("R")
 
-# Column lengths, as declared in store/tables.py.
+# Column lengths, as declared in store/master_tables.py (the event log's entity id in store/tables.py).
 CODE, NAME, SKU, ADDRESS = 40, 200, 60, 400
 EVENT_ENTITY_ID = 60
 MAX_QUANTITY = 2_147_483_647  # a 32-bit INTEGER column
