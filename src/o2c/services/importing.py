@@ -23,10 +23,10 @@ from sqlalchemy import Table
 
 from o2c.domain.errors import ImportRejected, RowProblem
 from o2c.services.backorders import allocate_arrivals
+from o2c.services.import_fields import Fields
 from o2c.services.import_rows import (
     FORMATS,
     CustomerRow,
-    Fields,
     ImportKind,
     MasterRow,
     PriceRow,
