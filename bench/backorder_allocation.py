@@ -47,7 +47,7 @@ from o2c.domain.backorders import BackorderRule
 from o2c.domain.clock import ManualClock
 from o2c.services.backorders import AllocationReport, fill_backorders
 from o2c.store.database import normalise_url
-from o2c.store.tables import stock
+from o2c.store.master_tables import stock
 from o2c.store.uow import UnitOfWork
 
 TARGET_SECONDS = 2.0

@@ -42,8 +42,7 @@ from sqlalchemy.engine import make_url
 from o2c.domain.clock import ManualClock
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.store.database import create_db_engine, normalise_url
-from o2c.store.migrate import upgrade
-from o2c.store.tables import (
+from o2c.store.master_tables import (
     customers,
     locations,
     products,
@@ -52,6 +51,7 @@ from o2c.store.tables import (
     stock,
     tax_rates,
 )
+from o2c.store.migrate import upgrade
 from o2c.store.uow import UnitOfWork
 
 TARGET = 0.50

@@ -18,9 +18,10 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection
 
 from o2c.store.database import create_db_engine
+from o2c.store.master_tables import customers, locations, products, ship_tos, stock, suppliers
 from o2c.store.migrate import upgrade
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders
-from o2c.store.tables import customers, locations, order_lines, orders, products, ship_tos, stock, suppliers
+from o2c.store.tables import order_lines, orders
 from order_entry import DEFAULT_PG_URL, libpq_url, postgres_problem, shown, throwaway_postgres
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from o2c.store.tables import (
+from o2c.store.master_tables import (
     carriers,
     customers,
     locations,
@@ -94,7 +94,7 @@ def stock_level(engine: Engine, stock_id: int) -> tuple[int, int]:
 
 
 def add_supplier(engine: Engine, code: str = "SUP1", lead_time_days: int = 14) -> int:
-    from o2c.store.tables import suppliers
+    from o2c.store.master_tables import suppliers
 
     with engine.begin() as conn:
         return int(

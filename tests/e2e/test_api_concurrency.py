@@ -11,7 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from o2c.store.tables import orders, products, stock
+from o2c.store.master_tables import products, stock
+from o2c.store.tables import orders
 from tests.conftest import skip_without_postgres
 from tests.e2e.api_world import World, build_world, serving
 

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from o2c.store.tables import orders, products
+from o2c.store.master_tables import products
+from o2c.store.tables import orders
 from tests.e2e.api_world import World, build_world, problem, world
 
 __all__ = ["world"]

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from o2c.store.after_sale_tables import credit_memos, return_lines, returns, service_cases
-from o2c.store.tables import events, invoice_lines, invoices, order_lines, orders, ship_tos, shipments
+from o2c.store.master_tables import ship_tos
+from o2c.store.tables import events, invoice_lines, invoices, order_lines, orders, shipments
 from tests.factories import add_carrier, add_customer, add_product
 
 _numbers = itertools.count(1)

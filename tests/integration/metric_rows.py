@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from o2c.store.tables import order_lines, orders, ship_tos, shipment_lines, shipments
+from o2c.store.master_tables import ship_tos
+from o2c.store.tables import order_lines, orders, shipment_lines, shipments
 
 
 def at(day: int, hour: int = 0, minute: int = 0, month: int = 3) -> datetime:

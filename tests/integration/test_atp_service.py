@@ -19,8 +19,9 @@ from o2c.cli import app
 from o2c.domain.errors import NotFound, ValidationFailed
 from o2c.services.atp import AtpTable, atp
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.store.master_tables import locations, stock, suppliers
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
-from o2c.store.tables import locations, order_lines, orders, stock, suppliers
+from o2c.store.tables import order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.conftest import START
 from tests.factories import add_customer, add_location, add_product, add_stock

@@ -34,7 +34,8 @@ from o2c.services.transfers import (
     create_transfer,
     ship_transfer,
 )
-from o2c.store.tables import events, order_lines, orders, stock
+from o2c.store.master_tables import stock
+from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_product, add_stock, add_supplier
 from tests.integration.test_atp_service import add_lane, add_site, day, place

@@ -36,8 +36,9 @@ from o2c.services.fulfilment import (
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
 from o2c.store.backorders import BackorderRepository, LineFill
 from o2c.store.events import Event
+from o2c.store.master_tables import product_alternates, stock
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import invoices, order_lines, orders, product_alternates, stock
+from o2c.store.tables import invoices, order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_carrier, add_customer, add_location, add_product, add_stock, stock_level
 

@@ -10,7 +10,8 @@ from sqlalchemy import Engine, insert, select
 from o2c.services.importing import ImportKind, ImportReport, import_csv
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.store.backorders import BackorderRepository
-from o2c.store.tables import order_lines, products, stock
+from o2c.store.master_tables import products, stock
+from o2c.store.tables import order_lines
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location
 

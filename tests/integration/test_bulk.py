@@ -17,9 +17,10 @@ from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_ord
 from o2c.sim.bulk import generate
 from o2c.store.database import create_db_engine
 from o2c.store.freight_tables import carrier_freight_bills
+from o2c.store.master_tables import customers, products, stock
 from o2c.store.schema import metadata
 from o2c.store.supply_tables import purchase_order_lines, shortfall_outcomes, stockout_episodes
-from o2c.store.tables import customers, invoices, order_lines, orders, payments, products, shipments, stock
+from o2c.store.tables import invoices, order_lines, orders, payments, shipments
 from o2c.store.uow import UnitOfWork
 from tests.integration.test_simulation import digest
 

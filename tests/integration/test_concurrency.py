@@ -24,8 +24,9 @@ from o2c.services.fulfilment import cancel_order
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
 from o2c.services.results import LineSummary, OrderSummary
 from o2c.store.database import create_db_engine
+from o2c.store.master_tables import locations, products, stock
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import events, locations, order_lines, orders, products, stock
+from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock
 

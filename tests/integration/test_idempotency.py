@@ -15,7 +15,8 @@ from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IdempotencyConflict
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.services.results import OrderSummary
-from o2c.store.tables import events, order_lines, orders, stock
+from o2c.store.master_tables import stock
+from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock, stock_level
 

@@ -13,10 +13,9 @@ from sqlalchemy import Engine, Table, func, select, update
 
 from o2c.domain.errors import ImportRejected
 from o2c.services.importing import LOAD_ORDER, ImportKind, ImportReport, import_csv, load_sample_data
-from o2c.store.tables import (
+from o2c.store.master_tables import (
     carriers,
     customers,
-    events,
     locations,
     price_list_items,
     price_lists,
@@ -28,6 +27,7 @@ from o2c.store.tables import (
     suppliers,
     tax_rates,
 )
+from o2c.store.tables import events
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_location, add_product, add_stock, stock_level
 

@@ -30,7 +30,8 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
-from o2c.store.tables import events, invoices, order_lines, orders, ship_tos, shipments, stock
+from o2c.store.master_tables import ship_tos, stock
+from o2c.store.tables import events, invoices, order_lines, orders, shipments
 from o2c.store.uow import UnitOfWork
 from tests.conftest import START
 from tests.factories import (

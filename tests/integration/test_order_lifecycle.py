@@ -26,7 +26,8 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
-from o2c.store.tables import events, invoices, products, shipments, stock
+from o2c.store.master_tables import products, stock
+from o2c.store.tables import events, invoices, shipments
 from o2c.store.uow import UnitOfWork
 from tests.factories import (
     add_carrier,

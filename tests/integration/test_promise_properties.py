@@ -64,8 +64,9 @@ from o2c.services.transfers import (
     ship_transfer,
 )
 from o2c.store.database import create_db_engine
+from o2c.store.master_tables import ship_tos, stock
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, transfer_lines, transfers
-from o2c.store.tables import order_lines, orders, ship_tos, stock
+from o2c.store.tables import order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.conftest import START, _truncate
 from tests.factories import add_customer, add_product, add_stock, add_supplier

@@ -32,8 +32,9 @@ from o2c.services.purchasing import (
     reschedule_purchase_order_line,
 )
 from o2c.store.database import create_db_engine
+from o2c.store.master_tables import stock
 from o2c.store.supply_tables import advance_shipping_notices, receipt_lines, receipts
-from o2c.store.tables import events, stock
+from o2c.store.tables import events
 from o2c.store.uow import UnitOfWork
 from tests.factories import (
     add_customer,

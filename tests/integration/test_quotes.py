@@ -12,7 +12,7 @@ from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition, NotFound
 from o2c.services.ordering import OrderLineRequest
 from o2c.services.quoting import QuoteRequest, convert_quote, create_quote, get_quote
-from o2c.store.tables import products
+from o2c.store.master_tables import products
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock, set_rates, stock_level
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from o2c.store.master_tables import locations
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import locations, order_lines
+from o2c.store.tables import order_lines
 from o2c.store.uow import UnitOfWork
 from tests.integration import test_backorders
 from tests.integration.test_backorders import outcomes, place, receive

@@ -20,9 +20,10 @@ from o2c.sim.config import SimulationConfig
 from o2c.sim.operations import simulate
 from o2c.store.database import create_db_engine
 from o2c.store.freight_tables import carrier_freight_bills
+from o2c.store.master_tables import customers
 from o2c.store.schema import metadata
 from o2c.store.supply_tables import purchase_orders, receipt_lines, stockout_episodes
-from o2c.store.tables import customers, events, order_lines, orders, payments, shipments
+from o2c.store.tables import events, order_lines, orders, payments, shipments
 
 SMALL = SimulationConfig(days=14, customers=20, orders_per_customer_week=2.0, skus=30)
 FACT_TABLES = (

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from o2c.domain.clock import ManualClock
 from o2c.services.backorders import allocate_arrivals, refresh_stockouts
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.store.master_tables import stock
 from o2c.store.supply_tables import stockout_episodes
-from o2c.store.tables import stock
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock
 

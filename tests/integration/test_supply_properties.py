@@ -62,8 +62,9 @@ from o2c.services.purchasing import (
 )
 from o2c.services.results import OrderSummary
 from o2c.store.database import create_db_engine
+from o2c.store.master_tables import product_alternates, stock
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import order_lines, orders, product_alternates, stock
+from o2c.store.tables import order_lines, orders
 from o2c.store.uow import UnitOfWork, retrying
 from tests.conftest import START
 from tests.factories import add_carrier, add_customer, add_location, add_product, add_stock, add_supplier

@@ -23,8 +23,9 @@ from o2c.services.transfers import (
     receive_transfer,
     ship_transfer,
 )
+from o2c.store.master_tables import stock
 from o2c.store.supply_tables import receipts, stockout_episodes
-from o2c.store.tables import events, stock
+from o2c.store.tables import events
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock, set_rates, stock_level
 

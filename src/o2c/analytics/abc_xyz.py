@@ -25,7 +25,8 @@ from o2c.analytics.periods import Period, Window, bucket, labels_between
 from o2c.analytics.segmentation import abc_classes, coefficients_of_variation, xyz_class
 from o2c.domain.money import MONEY_SCALE, from_minor
 from o2c.store.after_sale_tables import credit_memos
-from o2c.store.tables import customers, invoice_lines, invoices, order_lines, orders, products
+from o2c.store.master_tables import customers, products
+from o2c.store.tables import invoice_lines, invoices, order_lines, orders
 
 
 class Subject(StrEnum):

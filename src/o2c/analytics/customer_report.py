@@ -38,7 +38,8 @@ from o2c.analytics.reads import Source, connected
 from o2c.analytics.segmentation import ACTIONS, Zone, ZoneSplit, pareto, zone_of, zone_split
 from o2c.domain.errors import O2CError, ValidationFailed
 from o2c.domain.money import MONEY_SCALE
-from o2c.store.tables import customers, invoices
+from o2c.store.master_tables import customers
+from o2c.store.tables import invoices
 
 WEEKS_PER_YEAR = 52.0
 

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Connection, FromClause, Subquery, Table, f
 
 from o2c.analytics.periods import ALL
 from o2c.domain.errors import ValidationFailed
-from o2c.store.tables import carriers, customers, locations, order_lines, orders, products, shipments
+from o2c.store.master_tables import carriers, customers, locations, products
+from o2c.store.tables import order_lines, orders, shipments
 
 
 class Dimension(StrEnum):

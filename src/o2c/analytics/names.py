@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from o2c.domain.errors import NotFound
-from o2c.store.tables import carriers, customers, locations, products, suppliers
+from o2c.store.master_tables import carriers, customers, locations, products, suppliers
 
 
 class NameKind(StrEnum):

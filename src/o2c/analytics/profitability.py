@@ -33,7 +33,7 @@ from o2c.analytics.cost_to_serve import (
 )
 from o2c.analytics.periods import Window
 from o2c.analytics.reads import Source, connected
-from o2c.store.tables import customers
+from o2c.store.master_tables import customers
 
 
 @dataclass(frozen=True)

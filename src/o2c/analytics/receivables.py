@@ -41,7 +41,8 @@ from o2c.analytics.periods import (
 )
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.after_sale_tables import credit_memos
-from o2c.store.tables import customers, invoices, orders, payments
+from o2c.store.master_tables import customers
+from o2c.store.tables import invoices, orders, payments
 from o2c.store.types import Minor
 
 DIMENSIONS = frozenset({Dimension.SEGMENT, Dimension.CUSTOMER, Dimension.CHANNEL})

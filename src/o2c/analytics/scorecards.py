@@ -41,8 +41,9 @@ from o2c.analytics.periods import bucket_key, grouped, period_label, seconds_bet
 from o2c.domain.freight import TOLERANCE_PER_MILLE
 from o2c.domain.money import COST_SCALE, MONEY_SCALE
 from o2c.store.freight_tables import carrier_freight_bills
+from o2c.store.master_tables import carriers, products, suppliers
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, receipt_lines, receipts
-from o2c.store.tables import carriers, orders, products, shipment_lines, shipments, suppliers
+from o2c.store.tables import orders, shipment_lines, shipments
 from o2c.store.types import Minor
 
 GRAMS_PER_KG = 1000

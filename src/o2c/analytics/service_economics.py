@@ -30,8 +30,9 @@ from sqlalchemy import Connection, Float, cast, func, select
 
 from o2c.analytics.periods import Period, Window, bucket, labels_between, seconds_between
 from o2c.domain.errors import ValidationFailed
+from o2c.store.master_tables import products
 from o2c.store.supply_tables import purchase_orders, receipt_lines, receipts
-from o2c.store.tables import order_lines, orders, products
+from o2c.store.tables import order_lines, orders
 
 SERVICE_LEVELS = (0.80, 0.85, 0.90, 0.95, 0.975, 0.98, 0.99, 0.995, 0.999)
 SECONDS_PER_DAY = 86_400

@@ -40,7 +40,7 @@ from o2c.analytics.periods import Period, Window, bucket, grouped, seconds_betwe
 from o2c.domain.errors import NotFound, ValidationFailed
 from o2c.store.after_sale_tables import service_cases
 from o2c.store.analytics_tables import service_level_agreements as slas
-from o2c.store.tables import customers
+from o2c.store.master_tables import customers
 
 TARGETS = ("min_fill_rate", "min_otif", "max_lead_time_days", "max_response_hours", "max_resolution_hours")
 HOURS_PER_DAY = 24

@@ -51,8 +51,8 @@ from o2c.analytics.periods import (
     grouped,
     labels_between,
 )
+from o2c.store.master_tables import locations, products, stock
 from o2c.store.supply_tables import stockout_episodes
-from o2c.store.tables import locations, products, stock
 
 DIMENSIONS = frozenset({Dimension.SKU, Dimension.LOCATION})
 _e = stockout_episodes.c

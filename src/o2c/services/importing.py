@@ -23,10 +23,10 @@ from sqlalchemy import Table
 
 from o2c.domain.errors import ImportRejected, RowProblem
 from o2c.services.backorders import allocate_arrivals
+from o2c.services.import_fields import Fields
 from o2c.services.import_rows import (
     FORMATS,
     CustomerRow,
-    Fields,
     ImportKind,
     MasterRow,
     PriceRow,
@@ -36,8 +36,7 @@ from o2c.services.import_rows import (
 )
 from o2c.store.events import Event
 from o2c.store.lanes import upsert_lanes
-from o2c.store.master_writes import MasterDataWriter, StockCount, Upserted
-from o2c.store.tables import (
+from o2c.store.master_tables import (
     carriers,
     customers,
     locations,
@@ -47,6 +46,7 @@ from o2c.store.tables import (
     suppliers,
     tax_rates,
 )
+from o2c.store.master_writes import MasterDataWriter, StockCount, Upserted
 from o2c.store.uow import UnitOfWork, retrying
 
 R = TypeVar("R")

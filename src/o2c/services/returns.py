@@ -48,9 +48,9 @@ from o2c.domain.returns import (
 from o2c.services.backorders import allocate_arrivals
 from o2c.services.credits import CreditMemoSummary, record_credit_memo
 from o2c.store.events import Event
+from o2c.store.master_tables import locations
 from o2c.store.numbering import DocumentKind
 from o2c.store.returns import CreditMemoDraft, ReturnRepository, codes_of
-from o2c.store.tables import locations
 from o2c.store.uow import UnitOfWork, retrying
 
 

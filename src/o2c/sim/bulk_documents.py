@@ -17,22 +17,10 @@ from o2c.sim.bulk_orders import CHANNELS, HOUR, POLICIES, Customers, Orders, Sku
 from o2c.sim.bulk_supply import DAY
 from o2c.sim.bulk_writer import BulkWriter, Dates, Instants, Numbers
 from o2c.sim.world import LOCATIONS, World
+from o2c.store.master_tables import carriers, customers, locations, products, ship_tos
 from o2c.store.numbering import DocumentKind
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import (
-    carriers,
-    customers,
-    invoice_lines,
-    invoices,
-    locations,
-    order_lines,
-    orders,
-    payments,
-    products,
-    ship_tos,
-    shipment_lines,
-    shipments,
-)
+from o2c.store.tables import invoice_lines, invoices, order_lines, orders, payments, shipment_lines, shipments
 
 I64 = NDArray[np.int64]
 

@@ -13,6 +13,7 @@ from o2c.sim.bulk_supply import DAY, Episodes, PurchaseLines
 from o2c.sim.bulk_writer import BulkWriter, Dates, Instants, Numbers
 from o2c.sim.policy import ReorderPolicy
 from o2c.sim.world import LOCATIONS, World
+from o2c.store.master_tables import stock, suppliers
 from o2c.store.numbering import DocumentKind
 from o2c.store.supply_tables import (
     purchase_order_lines,
@@ -21,7 +22,6 @@ from o2c.store.supply_tables import (
     receipts,
     stockout_episodes,
 )
-from o2c.store.tables import stock, suppliers
 
 
 def write_stock_and_supply(

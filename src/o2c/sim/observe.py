@@ -13,20 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
+from o2c.store.master_tables import carriers, customers, locations, products, ship_tos, stock
 from o2c.store.supply_tables import purchase_order_lines, purchase_orders, transfer_lines, transfers
-from o2c.store.tables import (
-    carriers,
-    customers,
-    invoices,
-    locations,
-    order_lines,
-    orders,
-    products,
-    ship_tos,
-    shipment_lines,
-    shipments,
-    stock,
-)
+from o2c.store.tables import invoices, order_lines, orders, shipment_lines, shipments
 
 Key = tuple[str, str]  # (sku, location code)
 

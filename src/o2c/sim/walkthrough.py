@@ -35,7 +35,8 @@ from o2c.services.importing import load_sample_data
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
 from o2c.services.results import OrderSummary
 from o2c.services.returns import authorise_return, credit_return, receive_return
-from o2c.store.tables import carriers, customers, invoices, orders, products, shipments, stock
+from o2c.store.master_tables import carriers, customers, products, stock
+from o2c.store.tables import invoices, orders, shipments
 from o2c.store.uow import UnitOfWork
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -24,15 +24,8 @@ from o2c.domain.backorders import BackorderLine
 from o2c.domain.order import OrderStatus
 from o2c.store.batches import UpdateByIds, arrayed, arrays
 from o2c.store.driver import Prepared
-from o2c.store.tables import (
-    customers,
-    locations,
-    order_lines,
-    orders,
-    product_alternates,
-    products,
-    stock,
-)
+from o2c.store.master_tables import customers, locations, product_alternates, products, stock
+from o2c.store.tables import order_lines, orders
 
 _WAITING = order_lines.c.qty_backordered > 0
 _LIVE = orders.c.status.not_in([OrderStatus.CANCELLED.value, OrderStatus.CREDIT_HOLD.value])

@@ -10,8 +10,9 @@ from sqlalchemy import Connection, func, insert, literal, select, update
 
 from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
+from o2c.store.master_tables import customers
 from o2c.store.returns import unapplied_credit
-from o2c.store.tables import customers, invoice_lines, invoices, payments, shipment_lines, shipments
+from o2c.store.tables import invoice_lines, invoices, payments, shipment_lines, shipments
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from sqlalchemy import Connection, insert, select, update
 from o2c.domain.cases import CaseCategory, CasePriority, CaseStatus, ServiceCase
 from o2c.domain.errors import NotFound
 from o2c.store.after_sale_tables import nps_responses, service_cases
-from o2c.store.tables import customers, orders
+from o2c.store.master_tables import customers
+from o2c.store.tables import orders
 
 
 class CaseRepository:

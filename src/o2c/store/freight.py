@@ -10,7 +10,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from o2c.domain.errors import NotFound
 from o2c.store.freight_tables import carrier_freight_bills
-from o2c.store.tables import carriers, shipments
+from o2c.store.master_tables import carriers
+from o2c.store.tables import shipments
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from o2c.domain.inbound import (
     TransferLine,
     TransferStatus,
 )
+from o2c.store.master_tables import locations, products, suppliers
 from o2c.store.supply_tables import (
     advance_shipping_notices,
     asn_lines,
@@ -36,7 +37,6 @@ from o2c.store.supply_tables import (
     transfer_lines,
     transfers,
 )
-from o2c.store.tables import locations, products, suppliers
 
 
 @dataclass(frozen=True)

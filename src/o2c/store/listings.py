@@ -15,23 +15,17 @@ from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from o2c.store.after_sale_tables import returns
+from o2c.store.master_tables import carriers, customers, locations, products, ship_tos, stock, suppliers
 from o2c.store.supply_tables import purchase_orders, receipt_lines, receipts, transfers
 from o2c.store.tables import (
-    carriers,
-    customers,
     invoice_lines,
     invoices,
-    locations,
     order_lines,
     orders,
     payments,
-    products,
     quotes,
-    ship_tos,
     shipment_lines,
     shipments,
-    stock,
-    suppliers,
 )
 
 

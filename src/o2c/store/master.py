@@ -35,13 +35,9 @@ from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
 from o2c.domain.values import quick_init
 from o2c.store.driver import Prepared
-from o2c.store.returns import unapplied_credit
-from o2c.store.supply_demand import DEFAULT_SERVICE
-from o2c.store.supply_tables import lanes
-from o2c.store.tables import (
+from o2c.store.master_tables import (
     carriers,
     customers,
-    invoices,
     locations,
     price_list_items,
     products,
@@ -50,6 +46,10 @@ from o2c.store.tables import (
     stock,
     tax_rates,
 )
+from o2c.store.returns import unapplied_credit
+from o2c.store.supply_demand import DEFAULT_SERVICE
+from o2c.store.supply_tables import lanes
+from o2c.store.tables import invoices
 from o2c.store.types import Minor
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from o2c.domain.errors import Conflict
-from o2c.store.tables import price_list_items, price_lists, product_alternates, ship_tos, stock
+from o2c.store.master_tables import price_list_items, price_lists, product_alternates, ship_tos, stock
 
 K = TypeVar("K")
 

@@ -15,7 +15,8 @@ from o2c.domain.errors import NotFound, StaleOrder
 from o2c.domain.order import BackorderPolicy, Channel, Order, OrderLine, OrderStatus
 from o2c.store.batches import RowsUpdate
 from o2c.store.driver import Prepared
-from o2c.store.tables import customers, order_lines, orders, products
+from o2c.store.master_tables import customers, products
+from o2c.store.tables import order_lines, orders
 
 # Fields an action may change after placement; everything else is fixed at entry.
 _ORDER_MUTABLE = (

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, select, true
 from sqlalchemy.sql import Select
 
 from o2c.store.driver import Prepared
+from o2c.store.master_tables import customers, locations, ship_tos
 from o2c.store.supply_demand import (
     SourcingLocation,
     SupplyAndDemand,
@@ -30,7 +31,6 @@ from o2c.store.supply_demand import (
     product_id_of_sku,
 )
 from o2c.store.supply_tables import lanes
-from o2c.store.tables import customers, locations, ship_tos
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, insert, select, update
 from o2c.domain.errors import NotFound
 from o2c.domain.pricing import PricedLine
 from o2c.domain.quote import QuoteStatus
-from o2c.store.tables import customers, products, quote_lines, quotes, ship_tos
+from o2c.store.master_tables import customers, products, ship_tos
+from o2c.store.tables import quote_lines, quotes
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from o2c.domain.returns import (
     ReturnStatus,
 )
 from o2c.store.after_sale_tables import credit_memos, return_lines, returns
-from o2c.store.tables import customers, invoice_lines, invoices, order_lines, orders, products
+from o2c.store.master_tables import customers, products
+from o2c.store.tables import invoice_lines, invoices, order_lines, orders
 from o2c.store.types import Minor, UTCDateTime
 
 # Units of an order line that other returns already claim: authorised ones in full, received or

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from o2c.domain.allocation import StockPosition
 from o2c.domain.errors import Conflict
 from o2c.store.driver import Prepared
-from o2c.store.tables import locations, stock
+from o2c.store.master_tables import locations, stock
 
 _reserve = (
     update(stock)

@@ -37,8 +37,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from o2c.store.batches import arrayed, arrays, columns_of, types_of
 from o2c.store.driver import Prepared
+from o2c.store.master_tables import stock
 from o2c.store.supply_tables import shortfall_outcomes, stockout_episodes
-from o2c.store.tables import order_lines, stock
+from o2c.store.tables import order_lines
 
 _episodes = stockout_episodes.c
 _stock_ids: BindParameter[int] = bindparam("stock_ids", expanding=True)

@@ -44,8 +44,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Select
 
+from o2c.store.master_tables import locations, products, ship_tos, stock
 from o2c.store.supply_tables import lanes, purchase_order_lines, purchase_orders, transfer_lines, transfers
-from o2c.store.tables import locations, order_lines, orders, products, ship_tos, stock
+from o2c.store.tables import order_lines, orders
 
 DEFAULT_SERVICE = "ground"  # of an order's lane: orders do not record one, so promises to them use this
 FINISHED_ORDER_STATUSES = ("cancelled", "shipped", "delivered", "closed")  # their lines are no demand

@@ -35,6 +35,7 @@ from sqlalchemy.sql import Select
 from o2c.domain.order import OrderStatus
 from o2c.domain.values import quick_init
 from o2c.store.batches import UpdateByIds
+from o2c.store.master_tables import carriers, locations, products, ship_tos
 from o2c.store.supply_demand import (
     DEFAULT_SERVICE,
     LIVE_ORDER,
@@ -51,7 +52,7 @@ from o2c.store.supply_demand import (
     supply_everywhere,
 )
 from o2c.store.supply_tables import lanes
-from o2c.store.tables import carriers, locations, order_lines, orders, products, ship_tos
+from o2c.store.tables import order_lines, orders
 
 
 class BackorderedLine(NamedTuple):

@@ -13,7 +13,7 @@ from o2c.domain.access import Role
 from o2c.domain.errors import Conflict, NotFound
 from o2c.store.auth_tables import api_tokens, audit_log, idempotent_requests, users
 from o2c.store.driver import Prepared
-from o2c.store.tables import customers
+from o2c.store.master_tables import customers
 
 
 @dataclass(frozen=True)
