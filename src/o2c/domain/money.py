@@ -16,7 +16,9 @@ RATE_SCALE = 6
 
 
 def round_money(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    # Rounding given by position: C decimal parses keyword arguments at about twice the cost of the
+    # rounding itself, and every priced line rounds three times.
+    return amount.quantize(CENT, ROUND_HALF_UP)
 
 
 def to_minor(amount: Decimal, scale: int) -> int:

@@ -33,7 +33,7 @@ def price_line(quantity: int, unit_price: Decimal, discount_rate: Decimal, tax_r
     """Price ``quantity`` units; rates are fractions (``Decimal('0.05')`` is 5 %)."""
     if not _NONE <= discount_rate <= _ALL:
         raise ValueError(f"discount rate {discount_rate} is outside 0..1")
-    if tax_rate < 0:
+    if tax_rate < _NONE:
         raise ValueError(f"tax rate {tax_rate} is negative")
     gross = unit_price * quantity
     discount = round_money(gross * discount_rate)
