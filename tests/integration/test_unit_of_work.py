@@ -20,11 +20,17 @@ def order_of(sku: str, quantity: int) -> PlaceOrderRequest:
     return PlaceOrderRequest(customer="ACME", lines=[OrderLineRequest(sku=sku, quantity=quantity)])
 
 
-def test_a_held_connection_carries_one_transaction_after_another_and_stays_open(
-    engine: Engine, clock: ManualClock
-) -> None:
+@pytest.fixture
+def widgets(engine: Engine) -> int:
+    """Customer ACME, and 10 WIDGETs on hand: their stock row's id."""
     add_customer(engine, "ACME")
-    stock_id = add_stock(engine, add_product(engine, "WIDGET"), add_location(engine), 10)
+    return add_stock(engine, add_product(engine, "WIDGET"), add_location(engine), 10)
+
+
+def test_a_held_connection_carries_one_transaction_after_another_and_stays_open(
+    engine: Engine, clock: ManualClock, widgets: int
+) -> None:
+    stock_id = widgets
     with engine.connect() as held:
         uow = UnitOfWork(engine, clock, connection=held)
         first = place_order(uow, order_of("WIDGET", 3))
@@ -45,10 +51,9 @@ def test_a_held_connection_carries_one_transaction_after_another_and_stays_open(
 
 
 def test_a_unit_of_work_left_without_commit_rolls_back_on_the_held_connection(
-    engine: Engine, clock: ManualClock
+    engine: Engine, clock: ManualClock, widgets: int
 ) -> None:
-    add_customer(engine, "ACME")
-    stock_id = add_stock(engine, add_product(engine, "WIDGET"), add_location(engine), 10)
+    stock_id = widgets
     with engine.connect() as held:
         uow = UnitOfWork(engine, clock, connection=held)
         with uow:
