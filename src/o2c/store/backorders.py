@@ -16,7 +16,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, Integer, Update, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Update,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.sql import ColumnElement
 
 from o2c.domain.allocation import StockPosition
@@ -109,7 +121,9 @@ _skus = select(products.c.id, products.c.sku).where(
 # Backordered units of a line reserved at a location, as stock is reserved: one guarded UPDATE (never
 # read, add, write) that keeps the line's balance, and fails if the line changed underneath or is
 # reserved at another location (a line is reserved at one location). A line already sourced there
-# keeps its location column untouched: setting it costs SQLite an index update per line.
+# keeps its location column untouched: setting it costs SQLite an index update per line. The 0 is
+# written into the SQL, not bound: with every parameter given by the caller, SQLite takes the fills'
+# rows as they are (Prepared.execute_values), not as a mapping built and converted per row.
 def _fill(
     line_id: ColumnElement[int], quantity: ColumnElement[int], location_id: ColumnElement[int], *, moves: bool
 ) -> Update:
@@ -124,7 +138,7 @@ def _fill(
         .where(
             order_lines.c.id == line_id,
             order_lines.c.qty_backordered >= quantity,
-            or_(order_lines.c.qty_allocated == 0, order_lines.c.location_id == location_id),
+            or_(order_lines.c.qty_allocated == literal_column("0"), order_lines.c.location_id == location_id),
         )
         .values(values)
     )
