@@ -27,6 +27,7 @@ from o2c.services.purchasing import (
     receive_purchase_order,
     reschedule_purchase_order_line,
 )
+from o2c.services.repromising import PROMISE_EVENTS
 from o2c.services.transfers import (
     ShipTransferRequest,
     TransferLineRequest,
@@ -77,13 +78,14 @@ def line(engine: Engine, number: str, line_no: int = 1) -> dict[str, Any]:
 
 
 def promise_events(engine: Engine, number: str) -> list[tuple[str, str | None, str | None]]:
+    """The order's promise events, one entry per line they list: (event type, old date, new date)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(events.c.event_type, events.c.payload)
-            .where(events.c.entity_id == number, events.c.event_type.like("order_line.%"))
+            .where(events.c.entity_id == number, events.c.event_type.in_(PROMISE_EVENTS))
             .order_by(events.c.id)
         )
-        return [(r.event_type, r.payload["old_date"], r.payload["new_date"]) for r in rows]
+        return [(r.event_type, ln["old_date"], ln["new_date"]) for r in rows for ln in r.payload["lines"]]
 
 
 # --- where a backorder waits -----------------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_a_new_purchase_order_promises_a_waiting_backorder_the_earlier_date_it_c
     with engine.connect() as conn:
         assert conn.execute(select(orders.c.promised_date)).scalar_one() == day(9)
     assert promise_events(engine, waiting["O1"]) == [
-        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-11")
+        ("order.promise_brought_forward", "2026-03-26", "2026-03-11")
     ]
 
 
@@ -160,7 +162,7 @@ def test_a_shipping_notice_that_brings_the_receipt_forward_brings_the_promise_fo
     # expected day 6 now: delivered 6 + 4 = day 10 (2026-03-12)
     assert line(engine, waiting["O1"])["promised_date"] == day(10)
     assert promise_events(engine, waiting["O1"]) == [
-        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-12")
+        ("order.promise_brought_forward", "2026-03-26", "2026-03-12")
     ]
 
 
@@ -189,7 +191,7 @@ def test_a_transfer_shipped_to_the_location_brings_the_promise_forward(
     # in transit to DC1, due day 3: delivered 3 + 4 = day 7 (2026-03-09)
     assert line(engine, waiting["O1"])["promised_date"] == day(7)
     assert promise_events(engine, waiting["O1"]) == [
-        ("order_line.promise_brought_forward", "2026-03-26", "2026-03-09")
+        ("order.promise_brought_forward", "2026-03-26", "2026-03-09")
     ]
 
 
@@ -212,7 +214,7 @@ def test_a_receipt_priority_gives_to_a_later_promised_line_re_promises_the_line_
     lost, won = line(engine, o1), line(engine, o2)
     assert (lost["qty_backordered"], lost["promised_date"], lost["promise_at_risk"]) == (5, day(14), True)
     assert (won["qty_allocated"], won["promise_at_risk"]) == (5, False)
-    assert promise_events(engine, o1) == [("order_line.repromised", "2026-03-09", "2026-03-16")]
+    assert promise_events(engine, o1) == [("order.repromised", "2026-03-09", "2026-03-16")]
     with engine.connect() as conn:
         order = conn.execute(select(orders.c.promised_date).where(orders.c.number == o1)).scalar_one()
     assert order == day(14)
@@ -237,5 +239,43 @@ def test_a_line_of_an_order_on_credit_hold_gets_nothing_but_is_re_promised_behin
     # O1 takes day 10's receipt (day 14); the held line still waits for P1, behind it: day 20's, day 24
     assert line(engine, held)["qty_allocated"] == 0
     assert (line(engine, held)["promised_date"], line(engine, held)["promise_at_risk"]) == (day(24), True)
-    assert promise_events(engine, held) == [("order_line.repromised", "2026-03-16", "2026-03-26")]
-    assert promise_events(engine, o1) == [("order_line.repromised", "2026-03-09", "2026-03-16")]
+    assert promise_events(engine, held) == [("order.repromised", "2026-03-16", "2026-03-26")]
+    assert promise_events(engine, o1) == [("order.repromised", "2026-03-09", "2026-03-16")]
+
+
+def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    add_stock(engine, add_product(engine, "P2"), world["DC1"], 0)
+    first, _ = (
+        create_purchase_order(
+            uow,
+            PurchaseOrderRequest(
+                supplier="SUP1",
+                location="DC1",
+                lines=[
+                    PurchaseOrderLineRequest(sku=sku, quantity=5, unit_cost=Decimal("5"), promised_date=due)
+                    for sku in ("P1", "P2")
+                ],
+            ),
+        ).number
+        for due in (day(3), day(10))
+    )
+    o1 = place(uow, "C1", ("P1", 5), ("P2", 5))  # both lines from day 3's receipts: delivered day 7
+    place(uow, "GOLD", ("P1", 5), ("P2", 5))  # day 10's: day 14
+
+    request = ReceiveRequest(lines=[ReceiptLineRequest(line_no=n, received=5) for n in (1, 2)])
+    receive_purchase_order(uow, first, request)  # priority: the strategic account takes both
+
+    # O1's two lines wait for day 10's receipts now (delivered day 14): one event for the order
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events.c.event_type, events.c.payload).where(
+                events.c.entity_id == o1, events.c.event_type.in_(PROMISE_EVENTS)
+            )
+        ).all()
+    assert [
+        (r.event_type, [(ln["line_no"], ln["sku"], ln["new_date"]) for ln in r.payload["lines"]])
+        for r in rows
+    ] == [("order.repromised", [(1, "P1", "2026-03-16"), (2, "P2", "2026-03-16")])]

@@ -23,7 +23,7 @@ from o2c.domain.errors import ValidationFailed
 from o2c.domain.order import OrderLine
 from o2c.services.ordering import enter_order
 from o2c.services.promising import Promise, PromiseRequest, promise
-from o2c.services.repromising import repromise
+from o2c.services.repromising import PROMISE_EVENTS, repromise
 from o2c.store.supply_tables import purchase_order_lines
 from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
@@ -344,13 +344,14 @@ def order_promise(engine: Engine, number: str) -> date | None:
 
 
 def promise_events(engine: Engine, number: str) -> list[tuple[str, dict[str, Any]]]:
+    """The order's promise events, one entry per line they list: (event type, line and actor)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(events.c.event_type, events.c.payload, events.c.actor)
-            .where(events.c.entity_id == number, events.c.event_type.like("order_line.%"))
+            .where(events.c.entity_id == number, events.c.event_type.in_(PROMISE_EVENTS))
             .order_by(events.c.id)
         )
-        return [(r.event_type, {**r.payload, "actor": r.actor}) for r in rows]
+        return [(r.event_type, {**ln, "actor": r.actor}) for r in rows for ln in r.payload["lines"]]
 
 
 def test_a_slipped_receipt_flags_exactly_the_lines_it_no_longer_covers(
@@ -370,7 +371,7 @@ def test_a_slipped_receipt_flags_exactly_the_lines_it_no_longer_covers(
     assert [order_promise(engine, n) for n in (o1, o2, o3)] == [day(12), day(12), day(14)]
     assert promise_events(engine, o1) == [
         (
-            "order_line.repromised",
+            "order.repromised",
             {"line_no": 1, "sku": "P1", "quantity": 6, "old_date": "2026-03-09", "new_date": "2026-03-14"}
             | {"actor": "buyer"},
         )
@@ -392,7 +393,7 @@ def test_a_shrunk_receipt_leaves_the_last_claim_without_a_date(
     assert line_state(engine, o3) == [(1, None, True)]
     assert order_promise(engine, o3) is None
     assert [(kind, p["old_date"], p["new_date"]) for kind, p in promise_events(engine, o3)] == [
-        ("order_line.repromised", "2026-03-16", None)
+        ("order.repromised", "2026-03-16", None)
     ]
 
 
@@ -410,7 +411,7 @@ def test_more_supply_promises_a_backorder_that_had_no_date_without_flagging_anyt
     assert line_state(engine, o4) == [(1, day(16), False)]
     assert order_promise(engine, o4) == day(16)
     assert [(kind, p["new_date"]) for kind, p in promise_events(engine, o4)] == [
-        ("order_line.promised", "2026-03-18")
+        ("order.lines_promised", "2026-03-18")
     ]
 
 

@@ -20,7 +20,7 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
    the promises: a strategic account may take a receipt promised to someone else), re-promise the
    lines there (:func:`o2c.services.repromising.repromise_lines`, given the lines read for step 2 as
    the plan left them, not read again): a promise no longer covered gets the later date, flagged at
-   risk, with an ``order_line.repromised`` event.
+   risk, with an ``order.repromised`` event per order.
 
 Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
 reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.

@@ -5,8 +5,10 @@ new or earlier supply comes, the lines waiting for it are promised the earlier d
 
 Supply of a SKU-location is handed out to its backordered lines in the order of their claims: promised
 lines by demand date (then order received, line), then unpromised ones. A promised line whose new
-delivery date is later gets it, is flagged at risk, and is recorded as an ``order_line.repromised``
-event with the old and new dates; a line the horizon no longer covers loses its date.
+delivery date is later gets it and is flagged at risk; a line the horizon no longer covers loses its
+date. Each order gets one ``order.repromised`` event listing its re-dated lines with their old and new
+dates (``{"lines": [{"line_no", "sku", "quantity", "old_date", "new_date"}, ...]}``), and likewise
+``order.lines_promised`` and ``order.promise_brought_forward``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ def promise_new_supply(uow: UnitOfWork, product_id: int, location_id: int, actor
     forward (a new purchase order, an earlier shipping notice, a transfer shipped to it).
 
     As :func:`repromise`, and a promised line that the supply now covers earlier gets the earlier
-    date too (``not_before`` its requested date), recorded as ``order_line.promise_brought_forward``
-    with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged at risk
+    date too (``not_before`` its requested date), recorded in an ``order.promise_brought_forward``
+    event with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged at risk
     (none, unless supply also went away), sorted.
     """
     return _repromise(uow, [(product_id, location_id)], actor, bring_forward=True)
@@ -60,9 +62,10 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     (:func:`o2c.domain.atp.cumulative_atp` with no orders). Lines are taken in claim order (promised
     lines by demand date, then order received and line number; unpromised lines last) and the k-th
     gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
-    new date is later gets it (none when the horizon no longer covers it), ``promise_at_risk``, and an
-    ``order_line.repromised`` event with the old and new dates; an earlier date is left as it was. An
-    unpromised line that supply now covers is promised (``order_line.promised``). Each re-dated
+    new date is later gets it (none when the horizon no longer covers it) and ``promise_at_risk``, and
+    its order an ``order.repromised`` event listing such lines with their old and new dates; an
+    earlier date is left as it was. An unpromised line that supply now covers is promised
+    (``order.lines_promised``). Each re-dated
     order's promised date becomes its latest line's. A line with no lane keeps its date.
     """
     return _repromise(uow, [(product_id, location_id)], actor, bring_forward=False)
@@ -133,6 +136,7 @@ def _redate(
                 if change.at_risk:
                     at_risk.add(line.order_number)
                 record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)
+    record.flush()
     repo.set_line_promises(changes)
     changed = {c.line_id for c in changes}
     repo.refresh_order_promises(
@@ -142,10 +146,11 @@ def _redate(
 
 
 _KIND = {  # (had no promise, at risk): the event recorded
-    (True, False): "order_line.promised",
-    (False, True): "order_line.repromised",
-    (False, False): "order_line.promise_brought_forward",
+    (True, False): "order.lines_promised",
+    (False, True): "order.repromised",
+    (False, False): "order.promise_brought_forward",
 }
+PROMISE_EVENTS = tuple(_KIND.values())  # the event types that list re-dated lines
 
 
 def _new_promise(line: BackorderedLine, new: date | None, bring_forward: bool) -> LinePromise | None:
@@ -177,20 +182,39 @@ def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, st
 
 
 class _Recorder:
-    """Records the re-promise events of one batch; the few distinct dates are written out once each."""
+    """Collects the re-promised lines of one batch and records one event per order and kind, listing
+    its lines: customer service calls about an order, not a line, and a batch of receipts re-promises
+    tens of thousands of lines (one event each cost as much as writing the lines)."""
 
     def __init__(self, uow: UnitOfWork, now: datetime, actor: str) -> None:
         self._record, self._now, self._actor = uow.events.record, now, actor
-        self._text: dict[date, str] = {}
+        self._text: dict[date, str] = {}  # the few distinct dates, written out once each
+        self._lines: dict[tuple[str, str], list[dict[str, object]]] = {}
 
     def __call__(self, line: BackorderedLine, kind: str, new: date | None) -> None:
         text = self._text
         old = line.promised_date
-        payload = {
+        entry = {
             "line_no": line.line_no,
             "sku": line.sku,
             "quantity": line.quantity,
             "old_date": None if old is None else text.get(old) or text.setdefault(old, old.isoformat()),
             "new_date": None if new is None else text.get(new) or text.setdefault(new, new.isoformat()),
         }
-        self._record(Event("order", line.order_number, kind, self._now, self._actor, payload))
+        key = (line.order_number, kind)
+        lines = self._lines.get(key)
+        if lines is None:
+            self._lines[key] = [entry]
+        else:
+            lines.append(entry)
+
+    def flush(self) -> None:
+        """One event per order and kind, in the order the first line of each was re-dated; its lines
+        by line number."""
+        for (number, kind), lines in self._lines.items():
+            lines.sort(key=_line_no)
+            self._record(Event("order", number, kind, self._now, self._actor, {"lines": lines}))
+        self._lines.clear()
+
+
+_line_no = itemgetter("line_no")
