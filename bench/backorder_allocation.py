@@ -7,7 +7,8 @@ locks, reads, decisions, guarded stock updates, order lines and versions, events
 stockout episodes.
 
 The **reference** starts from an identical copy of the database and performs, with the raw DBAPI driver
-and hand-written SQL in one transaction, the same row changes o2c made: it reads the open lines, then
+(on SQLite with o2c's connection settings, ``store.database.SQLITE_PRAGMAS``) and hand-written SQL in
+one transaction, the same row changes o2c made: it reads the open lines, then
 writes the stock updates, the line updates, the order versions, one event per order and the shortfall
 facts, as ``executemany`` batches on SQLite and as one statement over arrays (``unnest``) each on
 PostgreSQL, the cheapest way on each. It makes no decisions (it is handed o2c's), so it is the floor
@@ -46,7 +47,7 @@ import supply_world as world
 from o2c.domain.backorders import BackorderRule
 from o2c.domain.clock import ManualClock
 from o2c.services.backorders import AllocationReport, fill_backorders
-from o2c.store.database import normalise_url
+from o2c.store.database import SQLITE_PRAGMAS, normalise_url
 from o2c.store.master_tables import stock
 from o2c.store.uow import UnitOfWork
 
@@ -244,6 +245,8 @@ def bench_sqlite(lines: int, seed: int) -> Result:
         shutil.copy(path, copy)
         seconds, report = run_o2c(engine, pairs)
         raw = sqlite3.connect(copy, isolation_level=None)
+        for pragma in SQLITE_PRAGMAS:  # o2c's connection settings
+            raw.execute(f"PRAGMA {pragma}")
         try:
             reference = run_reference(raw, ReferenceSQL("?", "BEGIN IMMEDIATE"), report, json.dumps)
             with sqlite3.connect(path) as ours:

@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from o2c.domain.clock import ManualClock
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
-from o2c.store.database import create_db_engine, normalise_url
+from o2c.store.database import SQLITE_PRAGMAS, create_db_engine, normalise_url
 from o2c.store.master_tables import (
     customers,
     locations,
@@ -507,7 +507,7 @@ def bench_sqlite(orders: int, seed: int) -> Result:
         path = Path(directory) / "bench.db"
         engine = create_db_engine(f"sqlite:///{path}")
         raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        for pragma in SQLITE_PRAGMAS:  # o2c's connection settings
             raw.execute(f"PRAGMA {pragma}")
         try:
             return bench_database(

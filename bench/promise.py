@@ -4,8 +4,8 @@ The SKU is stocked at two locations and has 50 scheduled receipts (open purchase
 next 100 days) and 1,000 open backordered order lines with promised dates (the demand ATP nets). Each
 promise asks for a random quantity to a customer's ship-to, in-process, on SQLite and on PostgreSQL.
 
-The **reference** answers the same question with the raw DBAPI driver (``sqlite3`` / ``psycopg``) and
-hand-written SQL: the customer's ship-to and the SKU with the locations and their lanes in one
+The **reference** answers the same question with the raw DBAPI driver (``sqlite3`` with o2c's
+connection settings / ``psycopg``) and hand-written SQL: the customer's ship-to and the SKU with the locations and their lanes in one
 statement, then stock, receipts (purchase orders and transfers in transit) and demand per day in
 another (the two round trips o2c makes), and the same pure ATP functions (``o2c.domain.atp``) for the
 earliest covered day per location. Both run in alternating chunks; every answer of o2c is checked
@@ -39,6 +39,7 @@ from o2c.domain.atp import bucket_by_day, cumulative_atp, earliest_period
 from o2c.domain.clock import ManualClock
 from o2c.services.atp import DEFAULT_HORIZON
 from o2c.services.promising import PromiseRequest, promise
+from o2c.store.database import SQLITE_PRAGMAS
 from o2c.store.uow import UnitOfWork
 
 TARGET_P99_MS = 5.0
@@ -212,6 +213,8 @@ def bench(name: str, pg_url: str, count: int, seed: int) -> Result:
     with world.database(name, pg_url) as (engine, raw_target):
         if name == "sqlite":
             raw: Any = sqlite3.connect(raw_target, isolation_level=None)
+            for pragma in SQLITE_PRAGMAS:  # o2c's connection settings
+                raw.execute(f"PRAGMA {pragma}")
             return measure(name, engine, raw, "?", count, seed)
         with psycopg.connect(raw_target, autocommit=True) as raw:
             return measure(name, engine, raw, "%s", count, seed)
