@@ -5,11 +5,11 @@ next 100 days) and 1,000 open backordered order lines with promised dates (the d
 promise asks for a random quantity to a customer's ship-to, in-process, on SQLite and on PostgreSQL.
 
 The **reference** answers the same question with the raw DBAPI driver (``sqlite3`` with o2c's
-connection settings / ``psycopg``) and hand-written SQL: the customer's ship-to and the SKU with the locations and their lanes in one
-statement, then stock, receipts (purchase orders and transfers in transit) and demand per day in
-another (the two round trips o2c makes), and the same pure ATP functions (``o2c.domain.atp``) for the
-earliest covered day per location. Both run in alternating chunks; every answer of o2c is checked
-against the reference's.
+connection settings / ``psycopg``) and hand-written SQL: the customer's ship-to and the SKU with the
+locations and their lanes in one statement, then stock, receipts (purchase orders and transfers in
+transit) and demand per day in another (the two round trips o2c makes), and the same pure ATP
+functions (``o2c.domain.atp``) for the earliest covered day per location. Both run in alternating
+chunks; every answer of o2c is checked against the reference's.
 
 Target: o2c's p99 <= 5 ms per promise on both databases. The ratio printed is o2c's p99 over the
 reference's.
