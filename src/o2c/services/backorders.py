@@ -183,18 +183,17 @@ def _fill_backorders(
     positions = sorted(
         repo.lock_stock(pairs) + repo.lock_stock(extra, skip_locked=True), key=lambda pos: pos.stock_id
     )
-    order_numbers = repo.lock_orders(demand, places)
-    waiting = repo.open_lines(order_numbers, demand, places)
+    locked = repo.lock_orders(demand, places)
+    waiting = repo.open_lines(locked, demand, places)
     plan = plan_fills(rule, positions, waiting, alternates)
     now = uow.clock.now()
     uow.stock.reserve_all(plan.reservations().items())
-    order_ids = {number: order_id for order_id, number in order_numbers.items()}
+    order_ids = {order.number: order_id for order_id, order in locked.items()}
     shares = plan.by_order()
     numbers = sorted(shares, key=order_ids.__getitem__)
     # Only an order that gets a substitute line is read whole (the new line needs it): the others gain
     # reserved units on lines already read, written as guarded updates of the locked orders' lines.
     whole = {o.number: o for o in uow.orders.get_many([n for n in numbers if shares[n].substitutions])}
-    status = {w.line.order_number: w.order_status for w in waiting}
     sourced = {w.line.line_id: w.location_id for w in waiting}
     skus = repo.skus(ln.product_id for ln in plan.lines.values())
     filled: list[LineFill] = []
@@ -203,7 +202,8 @@ def _fill_backorders(
     for number in numbers:
         order, share = whole.get(number), shares[number]
         if order is None:
-            fills += _allocate(uow, number, status[number], plan, share, skus, rule, actor, now)
+            status = locked[order_ids[number]].status
+            fills += _allocate(uow, number, status, plan, share, skus, rule, actor, now)
             filled += (
                 LineFill(i, q, pos.location_id, sourced[i] != pos.location_id)
                 for i, pos, q in share.allocations

@@ -10,7 +10,7 @@ Lock order, the same as every other use case: stock rows (id order), then orders
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +22,6 @@ from sqlalchemy import (
     Integer,
     Update,
     bindparam,
-    func,
     literal_column,
     or_,
     select,
@@ -67,38 +66,39 @@ _stock_ids = select(stock.c.id).where(
 _CHUNK = 1000
 _lock_stock = _positions.with_for_update(of=stock)
 _lock_free_stock = _positions.with_for_update(of=stock, skip_locked=True)
+# The locked orders with what allocation and re-promising need of them and of their customer, read
+# once per order: the lines are then read without a join (a batch of receipts reads a hundred thousand).
 _lock_orders = (
-    select(orders.c.id, orders.c.number)
+    select(
+        orders.c.id,
+        orders.c.number,
+        customers.c.tier,
+        orders.c.received_at,
+        customers.c.allow_substitution,
+        orders.c.status,
+        orders.c.promised_date,
+        orders.c.requested_date,
+        orders.c.ship_to_id,
+    )
+    .join(customers, customers.c.id == orders.c.customer_id)
     .where(
         orders.c.id.in_(select(order_lines.c.order_id).where(_WAITING, _OF_PRODUCTS, _AT_LOCATIONS)),
         _LIVE,
     )
     .order_by(orders.c.id)
-    .with_for_update()
+    .with_for_update(of=orders)
 )
-# Columns in the order of BackorderLine's fields, then the line's location, order and its status, and
-# what re-promising the lines left waiting needs (read here once for both).
 _open_lines = (
     select(
         order_lines.c.id,
-        orders.c.number,
+        order_lines.c.order_id,
         order_lines.c.line_no,
         order_lines.c.product_id,
         order_lines.c.qty_backordered,
-        customers.c.tier,
-        func.coalesce(order_lines.c.promised_date, orders.c.promised_date),
-        orders.c.received_at,
-        customers.c.allow_substitution,
-        order_lines.c.location_id,
-        order_lines.c.order_id,
-        orders.c.status,
         order_lines.c.promised_date,
-        orders.c.requested_date,
-        orders.c.ship_to_id,
+        order_lines.c.location_id,
     )
-    .join(orders, orders.c.id == order_lines.c.order_id)
-    .join(customers, customers.c.id == orders.c.customer_id)
-    .where(_WAITING, _OF_PRODUCTS, _AT_LOCATIONS, _LIVE)
+    .where(_WAITING, _OF_PRODUCTS, _AT_LOCATIONS)
     .order_by(order_lines.c.id)
 )
 _alternates = (
@@ -189,6 +189,20 @@ _listing = (
 )
 
 
+class LockedOrder(NamedTuple):
+    """An order with open backorders, locked for allocation, and its customer's tier and consent to
+    substitutes."""
+
+    number: str
+    tier: int
+    received_at: datetime
+    allow_substitution: bool
+    status: str
+    promised_date: date | None
+    requested_date: date | None
+    ship_to_id: int
+
+
 class WaitingLine(NamedTuple):
     """An open backorder line, the location it is sourced at (None: anywhere), and its order; the
     line's own promised date (``line.promised_date`` falls back on the order's), the order's requested
@@ -268,53 +282,52 @@ class BackorderRepository:
             for row in self._conn.execute(statement, {"stock_ids": ids[start : start + _CHUNK]})
         ]
 
-    def lock_orders(self, product_ids: Iterable[int], location_ids: Iterable[int]) -> dict[int, str]:
+    def lock_orders(self, product_ids: Iterable[int], location_ids: Iterable[int]) -> dict[int, LockedOrder]:
         """Orders with open backorders of these products here (or nowhere), locked in id order:
-        ``{order id: number}``. Lock the stock first: that is the order every use case takes."""
+        ``{order id: order}``. Lock the stock first: that is the order every use case takes."""
         params = {"product_ids": sorted(set(product_ids)), "location_ids": sorted(set(location_ids))}
         if not (params["product_ids"] and params["location_ids"]):
             return {}
-        return {int(r.id): r.number for r in self._conn.execute(_lock_orders, params)}
+        return {int(r[0]): LockedOrder(*r[1:]) for r in self._conn.execute(_lock_orders, params)}
 
     def open_lines(
-        self, order_ids: Iterable[int], product_ids: Iterable[int], location_ids: Iterable[int]
+        self, locked: Mapping[int, LockedOrder], product_ids: Iterable[int], location_ids: Iterable[int]
     ) -> list[WaitingLine]:
         """The open backorder lines of these (locked) orders for these products here, or nowhere."""
-        locked = set(order_ids)
         params = {"product_ids": sorted(set(product_ids)), "location_ids": sorted(set(location_ids))}
         if not (locked and all(params.values())):
             return []
         # The orders are matched here, not in SQL: thousands of ids would make a statement that long.
-        # Unpacked by name, not sliced: slicing a row twice cost more than building the line.
-        return [
-            WaitingLine(
-                BackorderLine(line_id, number, line_no, product, qty, tier, promised, received, allow),
-                location_id,
-                order_id,
-                status,
-                line_promised,
-                requested,
-                ship_to,
-            )
-            for (
+        waiting = []
+        for line_id, order_id, line_no, product, qty, promised, location_id in self._conn.execute(
+            _open_lines, params
+        ).all():  # one fetchall, not a fetch per row
+            order = locked.get(order_id)
+            if order is None:  # cancelled, on credit hold, or not locked
+                continue
+            line = BackorderLine(
                 line_id,
-                number,
+                order.number,
                 line_no,
                 product,
                 qty,
-                tier,
-                promised,
-                received,
-                allow,
-                location_id,
-                order_id,
-                status,
-                line_promised,
-                requested,
-                ship_to,
-            ) in self._conn.execute(_open_lines, params).all()  # one fetchall, not a fetch per row
-            if order_id in locked
-        ]
+                order.tier,
+                order.promised_date if promised is None else promised,
+                order.received_at,
+                order.allow_substitution,
+            )
+            waiting.append(
+                WaitingLine(
+                    line,
+                    location_id,
+                    order_id,
+                    order.status,
+                    promised,
+                    order.requested_date,
+                    order.ship_to_id,
+                )
+            )
+        return waiting
 
     def skus(self, product_ids: Iterable[int]) -> dict[int, str]:
         ids = sorted(set(product_ids))
@@ -397,4 +410,11 @@ class BackorderRepository:
         ]
 
 
-__all__ = ["AlternateProduct", "BackorderRepository", "LineFill", "ListedBackorder", "WaitingLine"]
+__all__ = [
+    "AlternateProduct",
+    "BackorderRepository",
+    "LineFill",
+    "ListedBackorder",
+    "LockedOrder",
+    "WaitingLine",
+]
