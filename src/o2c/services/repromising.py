@@ -105,11 +105,7 @@ def _redate(
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
-    claims = {
-        key: sorted([(_claim(ln, start), ln) for ln in lines], key=_by_claim)
-        for key, lines in waiting.items()
-        if lines
-    }
+    claims = {key: [(_claim(ln, start), ln) for ln in lines] for key, lines in waiting.items() if lines}
     latest = max((claim[1] for lines in claims.values() for claim, _ in lines), default=start)
     days = max(DEFAULT_HORIZON, (latest - start).days + 1)
     one_location = {loc for _, loc in claims}
@@ -118,11 +114,14 @@ def _redate(
     stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
     changes: list[LinePromise] = []
     at_risk: set[str] = set()
+    redated: set[int] = set()  # orders
     record = _Recorder(uow, now, actor)
     for key, lines in sorted(claims.items()):
         plan = DailyPlan.of(stored.get(key), start, days)
         supply = cumulative_supply(plan.available, plan.receipts)
         needed, horizon = 0, len(supply)
+        if supply[-1] > 0:  # else nothing covers any line there: claim order decides nothing
+            lines.sort(key=_by_claim)
         for _, line in lines:
             needed += line.quantity
             if line.transit_days is None:
@@ -133,15 +132,13 @@ def _redate(
             change = _new_promise(line, new, bring_forward)
             if change is not None:
                 changes.append(change)
+                redated.add(line.order_id)
                 if change.at_risk:
                     at_risk.add(line.order_number)
                 record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)
     record.flush()
     repo.set_line_promises(changes)
-    changed = {c.line_id for c in changes}
-    repo.refresh_order_promises(
-        ln.order_id for lines in claims.values() for _, ln in lines if ln.line_id in changed
-    )
+    repo.refresh_order_promises(redated)
     return sorted(at_risk)
 
 
