@@ -10,8 +10,9 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from o2c.domain.clock import ManualClock
-from o2c.services.backorders import allocate_arrivals, refresh_stockouts
+from o2c.services.backorders import allocate_arrivals
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.services.shortfalls import refresh_stockouts
 from o2c.store.master_tables import stock
 from o2c.store.supply_tables import stockout_episodes
 from o2c.store.uow import UnitOfWork

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from o2c.domain.errors import IllegalTransition, ValidationFailed
 from o2c.domain.money import round_money
 from o2c.domain.order import Order, OrderStatus
-from o2c.services.backorders import allocate_arrivals, record_cancelled_backorders, record_entry_shortfalls
+from o2c.services.backorders import allocate_arrivals
 from o2c.services.billing import settle_order
 from o2c.services.promising import promise_order_lines
 from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, summarise
+from o2c.services.shortfalls import record_cancelled_backorders, record_entry_shortfalls
 from o2c.store.billing import InvoiceLineDraft
 from o2c.store.events import Event
 from o2c.store.numbering import DocumentKind

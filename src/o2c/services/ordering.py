@@ -22,10 +22,10 @@ from o2c.domain.credit import passes_credit_check
 from o2c.domain.errors import IdempotencyConflict, NotFound, ValidationFailed
 from o2c.domain.order import Channel, Order, OrderLine, OrderStatus
 from o2c.domain.pricing import PricedLine, price_line
-from o2c.services.backorders import record_entry_shortfalls
 from o2c.services.promising import promise_order_lines
 from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, acknowledgement, replayed_acknowledgement, summarise
+from o2c.services.shortfalls import record_entry_shortfalls
 from o2c.store.events import Event
 from o2c.store.master import CustomerTerms, OrderTerms, ProductInfo, ShipTo
 from o2c.store.numbering import DocumentKind
@@ -150,7 +150,7 @@ def enter_order(
     lead_days: Mapping[int, tuple[int, int | None]] | None = None,
 ) -> Order:
     """Build the order, run the credit check, reserve stock and promise delivery dates; the caller
-    stores it, records its shortfalls (:func:`~o2c.services.backorders.record_entry_shortfalls`) and
+    stores it, records its shortfalls (:func:`~o2c.services.shortfalls.record_entry_shortfalls`) and
     commits.
 
     ``open_receivables`` are the customer's, when the caller has read them already; ``locked_stock``

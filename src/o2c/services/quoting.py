@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from o2c.domain.order import Channel, OrderLine
 from o2c.domain.quote import ensure_convertible
-from o2c.services.backorders import record_entry_shortfalls
 from o2c.services.ordering import (
     Code,
     OrderLineRequest,
@@ -31,6 +30,7 @@ from o2c.services.ordering import (
 )
 from o2c.services.promising import promise_quantities
 from o2c.services.results import OrderSummary, summarise
+from o2c.services.shortfalls import record_entry_shortfalls
 from o2c.store.events import Event
 from o2c.store.numbering import DocumentKind
 from o2c.store.quotes import Quote, QuoteRepository

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from o2c.domain.allocation import LineDemand, LineReservation, StockPosition, allocate
 from o2c.domain.order import Order
-from o2c.services.backorders import refresh_stockouts
+from o2c.services.shortfalls import refresh_stockouts
 from o2c.store.events import Event
 from o2c.store.uow import UnitOfWork
 

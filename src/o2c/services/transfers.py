@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.inbound import Inspection, Transfer, TransferLine, TransferStatus
-from o2c.services.backorders import allocate_arrivals, refresh_stockouts
+from o2c.services.backorders import allocate_arrivals
 from o2c.services.purchasing import (
     Code,
     LineNo,
@@ -27,6 +27,7 @@ from o2c.services.purchasing import (
     known_products,
     repromise_all,
 )
+from o2c.services.shortfalls import refresh_stockouts
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository, ReceiptLineDraft
 from o2c.store.numbering import DocumentKind
