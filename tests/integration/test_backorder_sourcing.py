@@ -8,6 +8,7 @@ row at both, empty. Worked by hand in the comments.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
+from o2c.services.importing import ImportKind, import_csv
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
@@ -279,3 +281,25 @@ def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them
         (r.event_type, [(ln["line_no"], ln["sku"], ln["new_date"]) for ln in r.payload["lines"]])
         for r in rows
     ] == [("order.repromised", [(1, "P1", "2026-03-16"), (2, "P2", "2026-03-16")])]
+
+
+# --- a stock count that lowers on hand re-promises what it no longer covers -------------------------
+
+
+def test_a_count_that_lowers_on_hand_re_promises_the_line_it_no_longer_covers(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    po = buy(uow, "DC1", 5, day(3))
+    held = place(uow, "C1", ("P1", 5))  # day 3's receipt: delivered day 7
+    with engine.begin() as conn:  # put on hold after it was promised (its line stays backordered)
+        conn.execute(update(orders).where(orders.c.number == held).values(status="credit_hold"))
+    assert receive(uow, po, 5) == ()  # allocation passes the held order over: 5 on hand, free
+    before = line(engine, held)
+    assert (before["qty_backordered"], before["promise_at_risk"]) == (5, False)
+
+    import_csv(uow, ImportKind.STOCK, io.StringIO("sku,location,on_hand\nP1,DC1,2\n"), actor="counter")
+
+    # 2 on hand, nothing coming: the held line's 5 are covered on no day; it loses its date, at risk
+    after = line(engine, held)
+    assert (after["promised_date"], after["promise_at_risk"]) == (None, True)
+    assert promise_events(engine, held)[-1] == ("order.repromised", before["promised_date"].isoformat(), None)

@@ -34,6 +34,7 @@ from o2c.services.import_rows import (
     RowFormat,
     StockRow,
 )
+from o2c.services.repromising import repromise_many
 from o2c.store.events import Event
 from o2c.store.lanes import upsert_lanes
 from o2c.store.master_tables import (
@@ -329,17 +330,23 @@ def _load_stock(batch: _Batch, rows: list[StockRow]) -> Upserted:
         ]
     )
     now, created = batch.uow.clock.now(), 0
+    lowered: list[tuple[int, int]] = []
     for row in rows:
         key = (product_ids[row.sku], location_ids[row.location])
         current = counts.get(key)
         batch.writer.count_stock(*key, row.on_hand, current)
         created += current is None
+        if current is not None and row.on_hand < current.on_hand:
+            lowered.append(key)
         payload = {"on_hand": row.on_hand, "previous": current.on_hand if current else 0}
         batch.uow.events.record(
             Event("stock", f"{row.sku}@{row.location}", "stock.counted", now, batch.actor, payload)
         )
-    # Counted stock serves the backorders waiting for it, and opens or closes stockout episodes.
+    # Counted stock serves the backorders waiting for it, and opens or closes stockout episodes; a count
+    # that found less may leave a promise uncovered (one made on the stock not yet reserved, for an
+    # order on credit hold): those lines are re-promised, flagged at risk.
     allocate_arrivals(batch.uow, ((product_ids[r.sku], location_ids[r.location]) for r in rows), batch.actor)
+    repromise_many(batch.uow, lowered, batch.actor)
     return Upserted(created, len(rows) - created)
 
 
