@@ -32,8 +32,8 @@ def promise_new_supply(uow: UnitOfWork, product_id: int, location_id: int, actor
 
     As :func:`repromise`, and a promised line that the supply now covers earlier gets the earlier
     date too (``not_before`` its requested date), recorded in an ``order.promise_brought_forward``
-    event with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged at risk
-    (none, unless supply also went away), sorted.
+    event with the old and new dates; its at-risk flag is left as it was. Returns the orders flagged
+    at risk (none, unless supply also went away), sorted.
     """
     return _repromise(uow, [(product_id, location_id)], actor, bring_forward=True)
 
@@ -65,8 +65,8 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     new date is later gets it (none when the horizon no longer covers it) and ``promise_at_risk``, and
     its order an ``order.repromised`` event listing such lines with their old and new dates; an
     earlier date is left as it was. An unpromised line that supply now covers is promised
-    (``order.lines_promised``). Each re-dated
-    order's promised date becomes its latest line's. A line with no lane keeps its date.
+    (``order.lines_promised``). Each re-dated order's promised date becomes its latest line's. A
+    line with no lane keeps its date.
     """
     return _repromise(uow, [(product_id, location_id)], actor, bring_forward=False)
 
