@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import Alternate, BackorderLine, BackorderRule, choose_substitutes
@@ -59,6 +60,9 @@ class BackorderPlan:
         return shares
 
 
+_line_id = attrgetter("line_id")
+
+
 @dataclass
 class OrderShare:
     allocations: list[tuple[int, StockPosition, int]] = field(default_factory=list)
@@ -80,8 +84,10 @@ def plan_fills(
     plan = BackorderPlan({w.line.line_id: w.line for w in waiting}, need, where)
     left = {pos.stock_id: pos.available for pos in positions}
     by_product: dict[int, list[BackorderLine]] = {}
+    sourced: dict[tuple[int, int | None], list[BackorderLine]] = {}  # by product and location
     for w in waiting:  # in line id order: first come, first served among equals
         by_product.setdefault(w.line.product_id, []).append(w.line)
+        sourced.setdefault((w.line.product_id, w.location_id), []).append(w.line)
 
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
         # Most lines are still wholly unfilled: copying those would cost a dataclass each.
@@ -93,7 +99,12 @@ def plan_fills(
         ]
 
     for pos in positions:
-        here = waiting_for(by_product.get(pos.product_id, ()), pos.location_id)
+        # A row is the only one of its product at its location, so the lines sourced there are still
+        # untouched when it comes; only those sourced nowhere, which an earlier row may have pinned or
+        # part-filled, are looked at one by one.
+        here = sourced.get((pos.product_id, pos.location_id), [])
+        if (pos.product_id, None) in sourced:
+            here = sorted(here + waiting_for(sourced[pos.product_id, None], pos.location_id), key=_line_id)
         for line_id, qty in share_supply(rule, left[pos.stock_id], here).items():
             plan.allocations.append((line_id, pos, qty))
             need[line_id] -= qty
