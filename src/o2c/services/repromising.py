@@ -105,8 +105,9 @@ def _redate(
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
-    claims = {key: [(_claim(ln, start), ln) for ln in lines] for key, lines in waiting.items() if lines}
-    latest = max((claim[1] for lines in claims.values() for claim, _ in lines), default=start)
+    claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
+    due = (_due(ln) for lines in claims.values() for ln in lines if ln.promised_date is not None)
+    latest = max(due, default=start)
     days = max(DEFAULT_HORIZON, (latest - start).days + 1)
     one_location = {loc for _, loc in claims}
     at = next(iter(one_location)) if len(one_location) == 1 else None
@@ -116,13 +117,13 @@ def _redate(
     at_risk: set[str] = set()
     redated: set[int] = set()  # orders
     record = _Recorder(uow, now, actor)
-    for key, lines in sorted(claims.items()):
+    for key, given in sorted(claims.items()):
         plan = DailyPlan.of(stored.get(key), start, days)
         supply = cumulative_supply(plan.available, plan.receipts)
         needed, horizon = 0, len(supply)
-        if supply[-1] > 0:  # else nothing covers any line there: claim order decides nothing
-            lines.sort(key=_by_claim)
-        for _, line in lines:
+        # where supply covers no line at all, claim order decides nothing: the lines stay as given
+        lines = sorted(given, key=lambda ln: _claim(ln, start)) if supply[-1] > 0 else given
+        for line in lines:
             needed += line.quantity
             if line.transit_days is None:
                 continue
@@ -165,17 +166,19 @@ def _lead(line: BackorderedLine) -> int:
     return line.handling_days + (line.transit_days or 0)
 
 
-_by_claim = itemgetter(0)  # the claim, not the line: claims never tie (order number, line number)
-
-
 def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
-    """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within."""
-    promised = line.promised_date
-    if promised is None:
+    """Sort key: promised lines by the day their units are due, then unpromised ones; FCFS within
+    (claims never tie: order number, line number)."""
+    if line.promised_date is None:
         return True, start, line.order_received_at, line.order_number, line.line_no
-    # demand_date, spelled out: this runs once per line of a batch
-    due = promised - timedelta(days=line.handling_days + (line.transit_days or 0))
-    return False, due, line.order_received_at, line.order_number, line.line_no
+    return False, _due(line), line.order_received_at, line.order_number, line.line_no
+
+
+def _due(line: BackorderedLine) -> date:
+    """The day a promised line's units are due: its promised date less its lead (``demand_date``,
+    spelled out: this runs once per line of a batch)."""
+    assert line.promised_date is not None
+    return line.promised_date - timedelta(days=line.handling_days + (line.transit_days or 0))
 
 
 class _Recorder:
