@@ -415,6 +415,23 @@ def test_more_supply_promises_a_backorder_that_had_no_date_without_flagging_anyt
     ]
 
 
+def test_a_promise_past_the_default_horizon_is_checked_against_supply_that_far_out(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    dc1, p1 = world["DC1"], world["P1"]
+    add_stock(engine, p1, dc1, 0)
+    far = place(uow, "C1", ("P1", 5))
+    add_purchase_order(engine, dc1, (p1, 5, day(150), 0))
+    set_promise(engine, far, day(154))  # day 150's receipt plus the lead of 4: due day 150
+
+    # The horizon reaches the line's due day 150, past the default 120: the receipt still covers it
+    with uow:
+        assert repromise(uow, p1, dc1, "buyer") == []
+        uow.commit()
+    assert line_state(engine, far) == [(1, day(154), False)]
+    assert promise_events(engine, far) == []
+
+
 def test_repromising_writes_nothing_until_the_callers_unit_of_work_commits(
     uow: UnitOfWork, engine: Engine, promised: dict[str, Any]
 ) -> None:

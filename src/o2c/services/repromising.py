@@ -14,7 +14,7 @@ dates (``{"lines": [{"line_no", "sku", "quantity", "old_date", "new_date"}, ...]
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 
@@ -106,9 +106,7 @@ def _redate(
     now = uow.clock.now()
     start = now.date()
     claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
-    due = (_due(ln) for lines in claims.values() for ln in lines if ln.promised_date is not None)
-    latest = max(due, default=start)
-    days = max(DEFAULT_HORIZON, (latest - start).days + 1)
+    days = _horizon(claims.values(), start)
     one_location = {loc for _, loc in claims}
     at = next(iter(one_location)) if len(one_location) == 1 else None
     # The claims are the lines themselves: the stored demand is not read.
@@ -164,6 +162,16 @@ def _new_promise(line: BackorderedLine, new: date | None, bring_forward: bool) -
 
 def _lead(line: BackorderedLine) -> int:
     return line.handling_days + (line.transit_days or 0)
+
+
+def _horizon(claims: Collection[Sequence[BackorderedLine]], start: date) -> int:
+    """Days of supply to look at: the default horizon, or to the latest day a promised line's units are
+    due if that is later."""
+    dates = [d for lines in claims for ln in lines if (d := ln.promised_date) is not None]
+    if (max(dates, default=start) - start).days < DEFAULT_HORIZON:
+        return DEFAULT_HORIZON  # a line is due no later than its promised date: no due worked out
+    due = max(_due(ln) for lines in claims for ln in lines if ln.promised_date is not None)
+    return max(DEFAULT_HORIZON, (due - start).days + 1)
 
 
 def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, str, int]:
