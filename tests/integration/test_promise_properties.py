@@ -1,9 +1,10 @@
 """Random supply and demand through the real services keep every promise covered and every unit once.
 
 Hypothesis draws a sequence of steps — orders placed and cancelled, purchase orders created, slipped,
-shrunk, announced earlier and received (with rejections), transfers shipped and received — and runs
-each through the services of ``services.ordering``, ``services.fulfilment``, ``services.purchasing``
-and ``services.transfers``, under either backorder rule. After every step:
+shrunk, announced earlier and received (with rejections), transfers shipped and received, stock counts
+that find more or less than the books — and runs each through the services of ``services.ordering``,
+``services.fulfilment``, ``services.purchasing``, ``services.transfers`` and ``services.importing``,
+under either backorder rule. After every step:
 
 - every stock row has ``0 <= allocated <= on_hand``, and ``allocated`` is what the order lines hold there;
 - **no quantity is promised twice**: per SKU-location and for every day ``d``, the backordered quantity
@@ -21,6 +22,7 @@ at DC1. Customers: EAST (tier 2, allow partial), GOLD (east, tier 1), WEST (west
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -41,6 +43,7 @@ from o2c.domain.backorders import BackorderRule
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition, ValidationFailed
 from o2c.services.fulfilment import cancel_order
+from o2c.services.importing import ImportKind, import_csv
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
@@ -264,6 +267,18 @@ class Run:
             return  # not that much available at the source: refused, nothing moved
         self.transfers.append(number)
 
+    def count(self, site: str, sku: str, free: int) -> None:
+        """A stock count that finds ``free`` units beyond what orders hold there: more or less than
+        the books say (never below what is allocated: the import refuses that)."""
+        with self.engine.connect() as conn:
+            allocated = conn.execute(
+                select(stock.c.allocated).where(
+                    stock.c.product_id == self.ids[sku], stock.c.location_id == self.ids[site]
+                )
+            ).scalar_one()
+        counted = io.StringIO(f"sku,location,on_hand\n{sku},{site},{allocated + free}\n")
+        import_csv(self.uow, ImportKind.STOCK, counted, actor="counter")
+
     def receive_transfer(self, pick: int) -> None:
         if self.transfers:
             receive_transfer(self.uow, self.transfers.pop(pick % len(self.transfers)))
@@ -308,6 +323,7 @@ steps = st.one_of(  # orders, purchase orders and receipts drawn most often: the
     st.tuples(st.just("announce_earlier"), pick, st.integers(1, 10)),
     st.tuples(st.just("transfer"), site, sku, st.integers(1, 4), st.integers(0, 6)),
     st.tuples(st.just("receive_transfer"), pick),
+    st.tuples(st.just("count"), site, sku, st.integers(0, 6)),
 )
 
 
