@@ -23,7 +23,7 @@ from o2c.domain.errors import ValidationFailed
 from o2c.domain.order import OrderLine
 from o2c.services.ordering import enter_order
 from o2c.services.promising import Promise, PromiseRequest, promise
-from o2c.services.repromising import PROMISE_EVENTS, repromise
+from o2c.services.repromising import PROMISE_EVENTS, repromise, repromise_many
 from o2c.store.supply_tables import purchase_order_lines
 from o2c.store.tables import events, order_lines, orders
 from o2c.store.uow import UnitOfWork
@@ -430,6 +430,29 @@ def test_a_promise_past_the_default_horizon_is_checked_against_supply_that_far_o
         uow.commit()
     assert line_state(engine, far) == [(1, day(154), False)]
     assert promise_events(engine, far) == []
+
+
+def test_a_lines_new_promise_does_not_depend_on_the_other_sku_locations_re_promised_with_it(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    dc1, p1, p2 = world["DC1"], world["P1"], world["P2"]
+    add_stock(engine, p1, dc1, 0)
+    add_stock(engine, p2, dc1, 0)
+    far = place(uow, "C1", ("P1", 5))
+    add_purchase_order(engine, dc1, (p1, 5, day(150), 0))
+    set_promise(engine, far, day(154))  # due day 150: P1's horizon reaches day 150
+    near = place(uow, "C1", ("P2", 5))
+    add_purchase_order(engine, dc1, (p2, 5, day(140), 0))
+    set_promise(engine, near, day(14))  # its day-10 receipt is gone: only day 140's comes
+
+    with uow:
+        assert repromise_many(uow, [(p1, dc1), (p2, dc1)], "buyer") == [near]
+        uow.commit()
+
+    # P2's line is re-promised as it would be alone: day 140 lies past its own 120-day horizon (its
+    # due day 10 does not stretch it), whatever P1's line stretches P1's to: no date, at risk
+    assert line_state(engine, near) == [(1, None, True)]
+    assert line_state(engine, far) == [(1, day(154), False)]
 
 
 def test_repromising_writes_nothing_until_the_callers_unit_of_work_commits(

@@ -14,7 +14,7 @@ dates (``{"lines": [{"line_no", "sku", "quantity", "old_date", "new_date"}, ...]
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 
@@ -59,7 +59,9 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     Notes
     -----
     Available now plus receipts by day give the running supply ``S(t)``
-    (:func:`o2c.domain.atp.cumulative_atp` with no orders). Lines are taken in claim order (promised
+    (:func:`o2c.domain.atp.cumulative_atp` with no orders) over the horizon
+    (:data:`o2c.services.atp.DEFAULT_HORIZON`, or to the latest day a promised line of the SKU-location
+    is due, if later). Lines are taken in claim order (promised
     lines by demand date, then order received and line number; unpromised lines last) and the k-th
     gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
     new date is later gets it (none when the horizon no longer covers it) and ``promise_at_risk``, and
@@ -106,7 +108,6 @@ def _redate(
     now = uow.clock.now()
     start = now.date()
     claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
-    days = _horizon(claims.values(), start)
     one_location = {loc for _, loc in claims}
     at = next(iter(one_location)) if len(one_location) == 1 else None
     # The claims are the lines themselves: the stored demand is not read.
@@ -116,7 +117,9 @@ def _redate(
     redated: set[int] = set()  # orders
     record = _Recorder(uow, now, actor)
     for key, given in sorted(claims.items()):
-        plan = DailyPlan.of(stored.get(key), start, days)
+        # Each SKU-location's own horizon: a line's new date never depends on the others re-promised
+        # with it (the same as re-promising its SKU-location alone).
+        plan = DailyPlan.of(stored.get(key), start, _horizon(given, start))
         supply = cumulative_supply(plan.available, plan.receipts)
         needed, horizon = 0, len(supply)
         # where supply covers no line at all, claim order decides nothing: the lines stay as given
@@ -164,13 +167,13 @@ def _lead(line: BackorderedLine) -> int:
     return line.handling_days + (line.transit_days or 0)
 
 
-def _horizon(claims: Collection[Sequence[BackorderedLine]], start: date) -> int:
-    """Days of supply to look at: the default horizon, or to the latest day a promised line's units are
-    due if that is later."""
-    dates = [d for lines in claims for ln in lines if (d := ln.promised_date) is not None]
+def _horizon(lines: Sequence[BackorderedLine], start: date) -> int:
+    """Days of supply to look at for these lines of one SKU-location: the default horizon, or to the
+    latest day a promised line's units are due if that is later."""
+    dates = [d for ln in lines if (d := ln.promised_date) is not None]
     if (max(dates, default=start) - start).days < DEFAULT_HORIZON:
         return DEFAULT_HORIZON  # a line is due no later than its promised date: no due worked out
-    due = max(_due(ln) for lines in claims for ln in lines if ln.promised_date is not None)
+    due = max(_due(ln) for ln in lines if ln.promised_date is not None)
     return max(DEFAULT_HORIZON, (due - start).days + 1)
 
 
