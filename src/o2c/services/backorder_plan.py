@@ -77,16 +77,15 @@ def plan_fills(
 ) -> BackorderPlan:
     """Own product first, stock row by stock row (id order); then alternates, location by location.
 
-    Lines are indexed by product once, so the work grows with lines + positions, not their product.
+    Lines are indexed by product and location once, so the work grows with lines + positions, not
+    their product.
     """
     need = {w.line.line_id: w.line.quantity for w in waiting}
     where = {w.line.line_id: w.location_id for w in waiting}  # a line sourced nowhere is pinned on first fill
     plan = BackorderPlan({w.line.line_id: w.line for w in waiting}, need, where)
     left = {pos.stock_id: pos.available for pos in positions}
-    by_product: dict[int, list[BackorderLine]] = {}
     sourced: dict[tuple[int, int | None], list[BackorderLine]] = {}  # by product and location
     for w in waiting:  # in line id order: first come, first served among equals
-        by_product.setdefault(w.line.product_id, []).append(w.line)
         sourced.setdefault((w.line.product_id, w.location_id), []).append(w.line)
 
     def waiting_for(lines: Iterable[BackorderLine], location_id: int) -> list[BackorderLine]:
@@ -114,8 +113,9 @@ def plan_fills(
     # Only lines of a product with alternates, for a customer who accepts them, can be substituted.
     candidates = [
         ln
-        for product_id in sorted(ranked)
-        for ln in by_product.get(product_id, ())
+        for (product_id, _), lines in sourced.items()
+        if product_id in ranked
+        for ln in lines
         if ln.allow_substitution and need[ln.line_id]
     ]
     for location_id in sorted({pos.location_id for pos in positions}) if candidates else ():
