@@ -61,14 +61,13 @@ def repromise(uow: UnitOfWork, product_id: int, location_id: int, actor: str) ->
     Available now plus receipts by day give the running supply ``S(t)``
     (:func:`o2c.domain.atp.cumulative_atp` with no orders) over the horizon
     (:data:`o2c.services.atp.DEFAULT_HORIZON`, or to the latest day a promised line of the SKU-location
-    is due, if later). Lines are taken in claim order (promised
-    lines by demand date, then order received and line number; unpromised lines last) and the k-th
-    gets the first day with ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose
-    new date is later gets it (none when the horizon no longer covers it) and ``promise_at_risk``, and
-    its order an ``order.repromised`` event listing such lines with their old and new dates; an
-    earlier date is left as it was. An unpromised line that supply now covers is promised
-    (``order.lines_promised``). Each re-dated order's promised date becomes its latest line's. A
-    line with no lane keeps its date.
+    is due, if later). Lines are taken in claim order (promised lines by demand date, then order
+    received and line number; unpromised lines last) and the k-th gets the first day with
+    ``S(t) >= q_1 + ... + q_k``, plus its lead days. A promised line whose new date is later gets it
+    (none when the horizon no longer covers it) and ``promise_at_risk``, and its order an
+    ``order.repromised`` event listing such lines with their old and new dates; an earlier date is
+    left as it was. An unpromised line that supply now covers is promised (``order.lines_promised``).
+    Each re-dated order's promised date becomes its latest line's. A line with no lane keeps its date.
     """
     return _repromise(uow, [(product_id, location_id)], actor, bring_forward=False)
 
@@ -186,10 +185,9 @@ def _claim(line: BackorderedLine, start: date) -> tuple[bool, date, datetime, st
 
 
 def _due(line: BackorderedLine) -> date:
-    """The day a promised line's units are due: its promised date less its lead (``demand_date``,
-    spelled out: this runs once per line of a batch)."""
+    """The day a promised line's units are due: its promised date less its lead (``demand_date``)."""
     assert line.promised_date is not None
-    return line.promised_date - timedelta(days=line.handling_days + (line.transit_days or 0))
+    return line.promised_date - timedelta(days=_lead(line))
 
 
 class _Recorder:
