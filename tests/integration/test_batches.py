@@ -123,8 +123,8 @@ def test_update_by_ids_sets_the_given_rows_alike_and_counts_them(
 
 
 def test_events_written_many_at_once_read_back_as_written_a_few_at_a_time(uow: UnitOfWork) -> None:
-    """Thousands of events go to PostgreSQL as one JSON document of rows: payload text, instant and
-    order of the events are what the prepared batch of a few stores."""
+    """Thousands of events go to PostgreSQL by COPY: payload text (quotes, backslashes, newlines and
+    all), instant and order of the events are what the prepared batch of a few stores."""
     elsewhere = datetime(2026, 3, 2, 11, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
     payload: dict[str, Any] = {"s": 'é"\n\\', "n": None, "l": [1, 2.5], "d": {"k": True}}
 

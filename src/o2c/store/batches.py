@@ -11,8 +11,10 @@ as one array and the server joins them in one statement::
     FROM (SELECT unnest(CAST(:id AS BIGINT[])) AS id, unnest(...) AS qty_allocated, ...) AS v
     WHERE order_lines.id = v.id
 
-(``unnest`` calls in one select list advance in lockstep.) SQLite runs in-process, where a prepared
-batch (:class:`~o2c.store.driver.Prepared`) is already the cheapest way, so it keeps that.
+(``unnest`` calls in one select list advance in lockstep.) Rows that only go in, thousands of them
+with long text (the event log's payloads), are streamed by ``COPY`` instead (:func:`copy_rows`).
+SQLite runs in-process, where a prepared batch (:class:`~o2c.store.driver.Prepared`) is already the
+cheapest way, so it keeps that.
 
 Values are converted by the columns' own types on both paths (the array type applies its item type's
 processor to every element), so money and instants are stored exactly as single-row statements store
@@ -75,6 +77,23 @@ def types_of(table: Table, names: Sequence[str]) -> dict[str, TypeEngine[Any]]:
 def columns_of(rows: Rows, names: Sequence[str]) -> dict[str, list[Any]]:
     """Rows turned into one list per column: the parameters of :func:`arrays`."""
     return {f"a_{name}": [row[name] for row in rows] for name in names}
+
+
+def copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in the order of ``names``) into ``table`` by ``COPY ... FROM STDIN``, in
+    the connection's transaction: PostgreSQL only.
+
+    For thousands of rows of text (the event log's payloads) COPY is the cheapest way in: the rows
+    stream as they are, with no statement to plan and no document or array to take apart again. The
+    values bypass the columns' SQLAlchemy types, so give them as the driver stores them (JSON as its
+    text, instants aware)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 @contextmanager
