@@ -283,6 +283,47 @@ def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them
     ] == [("order.repromised", [(1, "P1", "2026-03-16"), (2, "P2", "2026-03-16")])]
 
 
+def test_an_order_filled_and_re_promised_by_one_receipt_moves_one_version_like_an_order_only_filled(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    add_stock(engine, add_product(engine, "P2"), world["DC1"], 0)
+    first, _ = (
+        create_purchase_order(
+            uow,
+            PurchaseOrderRequest(
+                supplier="SUP1",
+                location="DC1",
+                lines=[
+                    PurchaseOrderLineRequest(sku=sku, quantity=5, unit_cost=Decimal("5"), promised_date=due)
+                    for sku in ("P1", "P2")
+                ],
+            ),
+        ).number
+        for due in (day(3), day(10))
+    )
+    both = place(uow, "C1", ("P1", 5), ("P2", 5))  # both lines from day 3's receipts
+    filled = place(uow, "GOLD", ("P1", 5))  # day 10's
+    before = versions(engine, both, filled)
+
+    request = ReceiveRequest(lines=[ReceiptLineRequest(line_no=n, received=5) for n in (1, 2)])
+    receive_purchase_order(uow, first, request)
+
+    # GOLD takes the P1 (priority); the first order gets its P2 and its P1 line waits for day 10
+    assert (line(engine, both, 2)["qty_allocated"], line(engine, both, 1)["promise_at_risk"]) == (5, True)
+    assert line(engine, filled)["qty_allocated"] == 5
+    # each changed order moved on once: a copy read before can no longer be saved, whichever way
+    assert versions(engine, both, filled) == [v + 1 for v in before]
+
+
+def versions(engine: Engine, *numbers: str) -> list[int]:
+    with engine.connect() as conn:
+        found = dict(
+            conn.execute(select(orders.c.number, orders.c.version).where(orders.c.number.in_(numbers))).all()
+        )
+    return [found[n] for n in numbers]
+
+
 # --- a stock count that lowers on hand re-promises what it no longer covers -------------------------
 
 

@@ -20,7 +20,8 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
    the promises: a strategic account may take a receipt promised to someone else), re-promise the
    lines there (:func:`o2c.services.repromising.repromise_lines`, given the lines read for step 2 as
    the plan left them, not read again): a promise no longer covered gets the later date, flagged at
-   risk, with an ``order.repromised`` event per order.
+   risk, with an ``order.repromised`` event per order; then bump the versions of the filled orders
+   re-promising did not (it bumps those it re-dates).
 
 Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
 reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.
@@ -220,14 +221,15 @@ def _fill_backorders(
     uow.orders.save_many(list(whole.values()))  # adds the substitute lines
     if not repo.fill_lines(filled):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
-    repo.touch_orders(order_ids[n] for n in numbers if n not in whole)
     shortfalls = ShortfallLog(uow.connection)
     for outcome, rows in facts.items():
         shortfalls.record_lines(rows, outcome, now)
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
     # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
     # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
-    repromise_lines(uow, _left_waiting(uow, plan, waiting, skus), actor)
+    redated = repromise_lines(uow, _left_waiting(uow, plan, waiting, skus), actor).order_ids
+    # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
+    repo.touch_orders(i for i in (order_ids[n] for n in numbers if n not in whole) if i not in redated)
     return AllocationReport(rule, tuple(fills))
 
 

@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from operator import itemgetter
+from typing import NamedTuple
 
 from o2c.domain.atp import cumulative_supply
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan
@@ -78,12 +79,18 @@ def repromise_many(uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str
     return _repromise(uow, pairs, actor, bring_forward=False)
 
 
+class Redated(NamedTuple):
+    at_risk: list[str]  # the numbers of the orders a later promise flagged
+    order_ids: set[int]  # every order given a new promise (its version bumped)
+
+
 def repromise_lines(
     uow: UnitOfWork, waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]], actor: str
-) -> list[str]:
+) -> Redated:
     """:func:`repromise_many` of lines the caller has read already: every live backordered line of each
     ``(product id, location id)`` it names, as it stands now (backorder allocation, which read them to
-    allocate, hands over the lines it left waiting)."""
+    allocate, hands over the lines it left waiting). Also says which orders it re-dated, whose versions
+    it bumped: the caller need not bump them again."""
     return _redate(uow, waiting, actor, bring_forward=False)
 
 
@@ -91,7 +98,7 @@ def _repromise(
     uow: UnitOfWork, pairs: Iterable[tuple[int, int]], actor: str, *, bring_forward: bool
 ) -> list[str]:
     waiting = SupplyPlanRepository(uow.connection).backordered_lines_at(pairs)
-    return _redate(uow, waiting, actor, bring_forward=bring_forward)
+    return _redate(uow, waiting, actor, bring_forward=bring_forward).at_risk
 
 
 def _redate(
@@ -100,9 +107,9 @@ def _redate(
     actor: str,
     *,
     bring_forward: bool,
-) -> list[str]:
+) -> Redated:
     if not any(waiting.values()):
-        return []
+        return Redated([], set())
     repo = SupplyPlanRepository(uow.connection)
     now = uow.clock.now()
     start = now.date()
@@ -140,7 +147,7 @@ def _redate(
     record.flush()
     repo.set_line_promises(changes)
     repo.refresh_order_promises(redated)
-    return sorted(at_risk)
+    return Redated(sorted(at_risk), redated)
 
 
 _KIND = {  # (had no promise, at risk): the event recorded
