@@ -19,9 +19,9 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Date,
+    and_,
     bindparam,
     case,
-    exists,
     func,
     null,
     or_,
@@ -155,20 +155,28 @@ _set_line_promise = UpdateByIds(
         "promise_at_risk": or_(order_lines.c.promise_at_risk, bindparam("b_risk", type_=Boolean)),
     },
 )
-_open_line_without_promise = exists().where(
-    order_lines.c.order_id == orders.c.id,
-    order_lines.c.promised_date.is_(None),
-    order_lines.c.qty_pending + order_lines.c.qty_allocated + order_lines.c.qty_backordered > 0,
+# An order's promise, from one pass over its lines: none while a line still to deliver has none (it
+# cannot be promised whole), else its latest line's.
+_unpromised_open_lines = func.count(
+    case(
+        (
+            and_(
+                order_lines.c.promised_date.is_(None),
+                order_lines.c.qty_pending + order_lines.c.qty_allocated + order_lines.c.qty_backordered > 0,
+            ),
+            1,
+        )
+    )
 )
-_latest_line_promise = select(func.max(order_lines.c.promised_date)).where(
-    order_lines.c.order_id == orders.c.id
+_order_promise = (
+    select(case((_unpromised_open_lines > 0, null()), else_=func.max(order_lines.c.promised_date)))
+    .where(order_lines.c.order_id == orders.c.id)
+    .scalar_subquery()
 )
 _refresh_order_promises = UpdateByIds(  # thousands of orders after a large receipt: the ids as one parameter
     orders,
     {
-        "promised_date": case(
-            (_open_line_without_promise, null()), else_=_latest_line_promise.scalar_subquery()
-        ),
+        "promised_date": _order_promise,
         "version": orders.c.version + 1,
     },
 )
