@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, MetaData
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData
 
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.types import Minor
@@ -34,3 +37,21 @@ def quantity_column(name: str) -> Column[int]:
 
 def non_negative(*names: str) -> list[CheckConstraint]:
     return [CheckConstraint(f"{n} >= 0", name=f"{n}_nonneg") for n in names]
+
+
+def only_on(dialect: str, index: Index) -> Index:
+    """``index``, built on databases of ``dialect`` only (``Index.ddl_if``), and marked so that
+    Alembic's comparison, which does not know of ``ddl_if``, leaves it out elsewhere
+    (:func:`declared_on`)."""
+    index.info["only_on"] = dialect
+    return index.ddl_if(dialect=dialect)
+
+
+def declared_on(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for a database of ``dialect``: every object but the indexes
+    declared :func:`only_on` another database."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return type_ != "index" or obj.info.get("only_on", dialect) == dialect
+
+    return include

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from o2c.domain.errors import O2CError
+from o2c.store.columns import declared_on
 from o2c.store.database import shown
+from o2c.store.schema import metadata
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -43,6 +47,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_drift(conn: Connection) -> list[Any]:
+    """What Alembic's comparison finds between the database and the declared tables, as ``alembic
+    check`` compares them (nothing, once migrated); indexes declared for another database left out."""
+    options = {"compare_type": True, "include_object": declared_on(conn.dialect.name)}
+    return list(compare_metadata(MigrationContext.configure(conn, opts=options), metadata))
 
 
 def ensure_current(engine: Engine, url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from o2c.store.columns import declared_on
 from o2c.store.database import create_db_engine
 from o2c.store.schema import metadata
 
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=declared_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
