@@ -42,8 +42,9 @@ ledger = Table(
     Column("due", Date),
     Column("flag", Boolean),
     Column("note", String(20)),
+    Column("count", Integer),
 )
-COLUMNS = ["amount", "at", "due", "flag", "note"]
+COLUMNS = ["amount", "at", "due", "flag", "note", "count"]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -65,6 +66,7 @@ def row(i: int, version: int = 0) -> dict[str, object]:
         "due": date(2026, 3, 2) + timedelta(days=i % 5),
         "flag": i % 2 == 0,
         "note": None if i % 3 == 0 else f"n{i}",  # NULLs in an array too
+        "count": None if i % 4 == 0 else i - 20,  # an integer array (sent as its text): NULLs, negatives
     }
 
 

@@ -32,6 +32,9 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Dialect,
+    Integer,
+    String,
     Table,
     and_,
     any_,
@@ -45,7 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Executable, Select, Subquery
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from o2c.store.driver import Prepared
 
@@ -58,15 +61,35 @@ def arrayed(conn: Connection, rows: int) -> bool:
     return conn.dialect.name == "postgresql" and rows >= ARRAYS_FROM
 
 
+class IntegerArrayText(TypeDecorator[Sequence[int | None]]):
+    """A sequence of integers bound as PostgreSQL's text of an array, ``{1,2,NULL}``, for a CAST to an
+    integer array: psycopg dumps a list element by element in Python (50,000 ids cost it about 23 ms,
+    joined into text here about 7), and ids and quantities need no quoting."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Sequence[int | None] | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if None in value:
+            return "{" + ",".join("NULL" if v is None else str(v) for v in value) + "}"
+        return "{" + ",".join(map(str, value)) + "}"
+
+
+def array_param(name: str, item_type: TypeEngine[Any]) -> ColumnElement[Any]:
+    """The parameter ``name``, a list of ``item_type`` values, as a PostgreSQL array (integers travel
+    as the array's text: :class:`IntegerArrayText`)."""
+    given = IntegerArrayText() if isinstance(item_type, Integer) else ARRAY(item_type)
+    return cast(bindparam(name, type_=given), ARRAY(item_type))
+
+
 def arrays(types: Mapping[str, TypeEngine[Any]], alias: str = "v") -> Subquery:
     """``SELECT unnest(:a_name) AS name, ...``: one array parameter per column, zipped into rows (for
     PostgreSQL; :func:`columns_of` makes the parameters). The ``a_`` keeps the parameters' names apart
     from the columns' (an UPDATE's SET reserves those)."""
     return select(
-        *[
-            func.unnest(cast(bindparam(f"a_{name}", type_=ARRAY(type_)), ARRAY(type_))).label(name)
-            for name, type_ in types.items()
-        ]
+        *[func.unnest(array_param(f"a_{name}", type_)).label(name) for name, type_ in types.items()]
     ).subquery(alias)
 
 
@@ -191,7 +214,7 @@ class UpdateByIds:
     def __init__(self, table: Table, values: Mapping[str, Any]) -> None:
         key = table.c.id
         self._postgresql: Executable = (
-            update(table).where(key == any_(bindparam("ids", type_=ARRAY(BigInteger)))).values(values)
+            update(table).where(key == any_(array_param("ids", BigInteger()))).values(values)
         )
         listed: Select[Any] = select(column("value")).select_from(func.json_each(bindparam("ids")))
         self._sqlite: Executable = update(table).where(key.in_(listed)).values(values)
@@ -216,9 +239,11 @@ class UpdateByIds:
 
 __all__ = [
     "ARRAYS_FROM",
+    "IntegerArrayText",
     "RowsInsert",
     "RowsUpdate",
     "UpdateByIds",
+    "array_param",
     "arrayed",
     "arrays",
     "collector_paused",

@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-07 18:40:00
+Create Date: 2026-12-07 18:25:00
 
 Drops ``ix_order_lines_outcomes`` (migration 0008) on PostgreSQL; SQLite keeps it. It covers what
 the scorecard sums per order, and SQLite's scorecard reads the lines from it instead of the
