@@ -9,6 +9,7 @@ row at both, empty. Worked by hand in the comments.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
+from o2c.services import repromising
 from o2c.services.importing import ImportKind, import_csv
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
@@ -220,6 +222,67 @@ def test_a_receipt_priority_gives_to_a_later_promised_line_re_promises_the_line_
     with engine.connect() as conn:
         order = conn.execute(select(orders.c.promised_date).where(orders.c.number == o1)).scalar_one()
     assert order == day(14)
+
+
+@pytest.fixture
+def deciders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Re-promising decides aside from the first line (not only from thousands); the names of the
+    threads that decided, in order."""
+    names: list[str] = []
+    decide = repromising._decide
+
+    def noted(*args: Any) -> Any:
+        names.append(threading.current_thread().name)
+        return decide(*args)
+
+    monkeypatch.setattr(repromising, "ASIDE_FROM", 1)
+    monkeypatch.setattr(repromising, "_decide", noted)
+    return names
+
+
+def test_re_promising_decided_aside_while_the_fills_are_written_decides_the_same(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int], deciders: list[str]
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    first = buy(uow, "DC1", 5, day(3))
+    buy(uow, "DC1", 5, day(10))
+    o1 = place(uow, "C1", ("P1", 5))  # day 3's receipt: delivered day 7
+    o2 = place(uow, "GOLD", ("P1", 5))  # day 10's: day 14
+    deciders.clear()  # placing an order re-promises nothing, but be sure
+
+    assert receive(uow, first, 5) == (o2,)
+
+    # as decided in the caller's thread (the test above): O1 waits for day 10's receipt, at risk
+    lost = line(engine, o1)
+    assert (lost["qty_backordered"], lost["promised_date"], lost["promise_at_risk"]) == (5, day(14), True)
+    assert promise_events(engine, o1) == [("order.repromised", "2026-03-09", "2026-03-16")]
+    # in a worker on PostgreSQL, whose statements leave the client waiting; in the caller's on SQLite
+    aside = engine.dialect.name == "postgresql"
+    assert deciders == ["o2c-repromise" if aside else threading.current_thread().name]
+
+
+def test_a_failure_deciding_aside_fails_the_allocation_and_writes_nothing(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_customer(engine, "GOLD", region="east", tier=1)
+    first = buy(uow, "DC1", 5, day(3))
+    buy(uow, "DC1", 5, day(10))
+    o1 = place(uow, "C1", ("P1", 5))
+    o2 = place(uow, "GOLD", ("P1", 5))
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("deciding failed")
+
+    monkeypatch.setattr(repromising, "ASIDE_FROM", 1)
+    monkeypatch.setattr(repromising, "_decide", broken)
+    with pytest.raises(RuntimeError, match="deciding failed"):
+        receive(uow, first, 5)
+
+    # the receipt, the fill and the re-promise all rolled back together
+    assert [line(engine, n)["qty_allocated"] for n in (o1, o2)] == [0, 0]
+    assert line(engine, o1)["promised_date"] == day(7)
+    with engine.connect() as conn:
+        assert conn.execute(select(stock.c.on_hand).where(stock.c.id == world["P1@DC1"])).scalar_one() == 0
 
 
 def test_a_line_of_an_order_on_credit_hold_gets_nothing_but_is_re_promised_behind_the_line_that_lost(

@@ -18,7 +18,7 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
    and bring the stockout episodes of the locked rows up to date;
 5. where a line that was promised still waits at a row that filled others (the rule need not follow
    the promises: a strategic account may take a receipt promised to someone else), re-promise the
-   lines there (:func:`o2c.services.repromising.repromise_lines`, given the lines read for step 2 as
+   lines there (:func:`o2c.services.repromising.begin_repromising`, given the lines read for step 2 as
    the plan left them, not read again): a promise no longer covered gets the later date, flagged at
    risk, with an ``order.repromised`` event per order; then bump the versions of the filled orders
    re-promising did not (it bumps those it re-dates).
@@ -44,7 +44,7 @@ from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
 from o2c.domain.order import BACKORDER_FILLABLE, Order
 from o2c.domain.values import quick_init
 from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
-from o2c.services.repromising import repromise_lines
+from o2c.services.repromising import begin_repromising
 from o2c.store.backorders import BackorderRepository, LineFill, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.events import Event
@@ -197,6 +197,11 @@ def _fill_backorders(
     whole = {o.number: o for o in uow.orders.get_many([n for n in numbers if shares[n].substitutions])}
     sourced = {w.line.line_id: w.location_id for w in waiting}
     skus = repo.skus(ln.product_id for ln in plan.lines.values())
+    # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
+    # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
+    # Its supply is read now (the stock reserved above; the fills below change none of it), and the
+    # new dates are worked out while the fills are written.
+    redating = begin_repromising(uow, _left_waiting(uow, plan, waiting, skus), actor)
     filled: list[LineFill] = []
     fills: list[BackorderFill] = []
     facts: dict[str, list[tuple[int, int, int | None, int]]] = {"allocated": [], "substituted": []}
@@ -225,9 +230,7 @@ def _fill_backorders(
     for outcome, rows in facts.items():
         shortfalls.record_lines(rows, outcome, now)
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
-    # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
-    # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
-    redated = repromise_lines(uow, _left_waiting(uow, plan, waiting, skus), actor).order_ids
+    redated = redating.finish().order_ids
     # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
     repo.touch_orders(i for i in (order_ids[n] for n in numbers if n not in whole) if i not in redated)
     return AllocationReport(rule, tuple(fills))

@@ -14,15 +14,19 @@ dates (``{"lines": [{"line_no", "sku", "quantity", "old_date", "new_date"}, ...]
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from operator import itemgetter
+from threading import Thread
 from typing import NamedTuple
 
 from o2c.domain.atp import cumulative_supply
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan
 from o2c.services.promising import not_before
 from o2c.store.events import Event
+from o2c.store.supply_demand import SupplyAndDemand
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
 
@@ -84,14 +88,16 @@ class Redated(NamedTuple):
     order_ids: set[int]  # every order given a new promise (its version bumped)
 
 
-def repromise_lines(
+def begin_repromising(
     uow: UnitOfWork, waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]], actor: str
-) -> Redated:
-    """:func:`repromise_many` of lines the caller has read already: every live backordered line of each
-    ``(product id, location id)`` it names, as it stands now (backorder allocation, which read them to
-    allocate, hands over the lines it left waiting). Also says which orders it re-dated, whose versions
-    it bumped: the caller need not bump them again."""
-    return _redate(uow, waiting, actor, bring_forward=False)
+) -> Redating:
+    """:func:`repromise_many` of lines the caller has read already, begun: every live backordered line
+    of each ``(product id, location id)`` it names, as it stands now (backorder allocation, which
+    read them to allocate, hands over the lines it left waiting). The supply is read at once; the new
+    dates may be worked out while the caller writes what it must (:class:`Redating`), and are written
+    by :meth:`Redating.finish`, which also says which orders it re-dated, whose versions it bumped:
+    the caller need not bump them again."""
+    return Redating(uow, waiting, actor, aside=True)
 
 
 def _repromise(
@@ -108,20 +114,99 @@ def _redate(
     *,
     bring_forward: bool,
 ) -> Redated:
-    if not any(waiting.values()):
-        return Redated([], set())
-    repo = SupplyPlanRepository(uow.connection)
-    now = uow.clock.now()
+    return Redating(uow, waiting, actor, bring_forward=bring_forward).finish()
+
+
+ASIDE_FROM = 2_000  # lines: fewer are decided in less time than a thread takes to start
+
+
+class Redating:
+    """Re-promising under way: its supply read, its decisions made (on PostgreSQL, for thousands of
+    lines, in a worker thread while the caller's statements run on the server), its writes left to
+    :meth:`finish`.
+
+    Backorder allocation re-promises the lines it leaves waiting: deciding their dates is pure Python
+    work that does not depend on the fills it writes meanwhile, and a statement of tens of thousands
+    of rows leaves the client idle, waiting on the server, with the GIL released. On SQLite the
+    decisions are made at once, in the caller's thread: a batch of rows there (``executemany``)
+    takes the GIL back after every row, and a busy worker would make each row wait for it.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]],
+        actor: str,
+        *,
+        bring_forward: bool = False,
+        aside: bool = False,
+    ) -> None:
+        self._uow = uow
+        self._decision: _Decision | None = None
+        self._failure: BaseException | None = None
+        self._worker: Thread | None = None
+        claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
+        if not claims:
+            self._decision = _Decision()
+            return
+        one_location = {loc for _, loc in claims}
+        at = next(iter(one_location)) if len(one_location) == 1 else None
+        # The claims are the lines themselves: the stored demand is not read.
+        repo = SupplyPlanRepository(uow.connection)
+        stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
+        decide = partial(_decide, claims, stored, uow.clock.now(), actor, bring_forward)
+        lines = sum(len(given) for given in claims.values())
+        if aside and uow.connection.dialect.name == "postgresql" and lines >= ASIDE_FROM:
+            self._worker = Thread(target=self._decide_aside, args=(decide,), name="o2c-repromise")
+            self._worker.start()
+        else:
+            self._decision = decide()
+
+    def _decide_aside(self, decide: Callable[[], _Decision]) -> None:
+        try:
+            self._decision = decide()
+        except BaseException as failure:  # handed to the caller's thread by finish()
+            self._failure = failure
+
+    def finish(self) -> Redated:
+        """Wait for the decisions, then record their events and write the new promises."""
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
+        if self._failure is not None:
+            raise self._failure
+        decision = self._decision
+        assert decision is not None
+        for event in decision.events:
+            self._uow.events.record(event)
+        repo = SupplyPlanRepository(self._uow.connection)
+        repo.set_line_promises(decision.changes)
+        repo.refresh_order_promises(decision.redated)
+        return Redated(sorted(decision.at_risk), decision.redated)
+
+
+@dataclass
+class _Decision:
+    """What re-promising decided, before any of it is written."""
+
+    changes: list[LinePromise] = field(default_factory=list)
+    redated: set[int] = field(default_factory=set)  # orders
+    at_risk: set[str] = field(default_factory=set)  # order numbers
+    events: list[Event] = field(default_factory=list)
+
+
+def _decide(
+    claims: Mapping[tuple[int, int], Sequence[BackorderedLine]],
+    stored: Mapping[tuple[int, int], SupplyAndDemand],
+    now: datetime,
+    actor: str,
+    bring_forward: bool,
+) -> _Decision:
+    """New promises for the claims, from the supply stored for them: no I/O."""
     start = now.date()
-    claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
-    one_location = {loc for _, loc in claims}
-    at = next(iter(one_location)) if len(one_location) == 1 else None
-    # The claims are the lines themselves: the stored demand is not read.
-    stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
-    changes: list[LinePromise] = []
-    at_risk: set[str] = set()
-    redated: set[int] = set()  # orders
-    record = _Recorder(uow, now, actor)
+    decision = _Decision()
+    changes, redated, at_risk = decision.changes, decision.redated, decision.at_risk
+    record = _Recorder(now, actor)
     for key, given in sorted(claims.items()):
         # Each SKU-location's own horizon: a line's new date never depends on the others re-promised
         # with it (the same as re-promising its SKU-location alone).
@@ -144,10 +229,8 @@ def _redate(
                 if change.at_risk:
                     at_risk.add(line.order_number)
                 record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)
-    record.flush()
-    repo.set_line_promises(changes)
-    repo.refresh_order_promises(redated)
-    return Redated(sorted(at_risk), redated)
+    decision.events = record.events()
+    return decision
 
 
 _KIND = {  # (had no promise, at risk): the event recorded
@@ -202,8 +285,8 @@ class _Recorder:
     its lines: customer service calls about an order, not a line, and a batch of receipts re-promises
     tens of thousands of lines (one event each cost as much as writing the lines)."""
 
-    def __init__(self, uow: UnitOfWork, now: datetime, actor: str) -> None:
-        self._record, self._now, self._actor = uow.events.record, now, actor
+    def __init__(self, now: datetime, actor: str) -> None:
+        self._now, self._actor = now, actor
         self._text: dict[date, str] = {}  # the few distinct dates, written out once each
         self._lines: dict[tuple[str, str], list[dict[str, object]]] = {}
 
@@ -224,13 +307,15 @@ class _Recorder:
         else:
             lines.append(entry)
 
-    def flush(self) -> None:
+    def events(self) -> list[Event]:
         """One event per order and kind, in the order the first line of each was re-dated; its lines
         by line number."""
+        events = []
         for (number, kind), lines in self._lines.items():
             lines.sort(key=_line_no)
-            self._record(Event("order", number, kind, self._now, self._actor, {"lines": lines}))
+            events.append(Event("order", number, kind, self._now, self._actor, {"lines": lines}))
         self._lines.clear()
+        return events
 
 
 _line_no = itemgetter("line_no")
