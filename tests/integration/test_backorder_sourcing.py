@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-from o2c.services import repromising
+from o2c.services import aside, repromising
 from o2c.services.importing import ImportKind, import_csv
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
@@ -235,7 +235,7 @@ def deciders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         names.append(threading.current_thread().name)
         return decide(*args)
 
-    monkeypatch.setattr(repromising, "ASIDE_FROM", 1)
+    monkeypatch.setattr(aside, "ASIDE_FROM", 1)
     monkeypatch.setattr(repromising, "_decide", noted)
     return names
 
@@ -256,9 +256,17 @@ def test_re_promising_decided_aside_while_the_fills_are_written_decides_the_same
     lost = line(engine, o1)
     assert (lost["qty_backordered"], lost["promised_date"], lost["promise_at_risk"]) == (5, day(14), True)
     assert promise_events(engine, o1) == [("order.repromised", "2026-03-09", "2026-03-16")]
+    # the fill's report (above) and event were made aside too
+    with engine.connect() as conn:
+        allocated = conn.execute(
+            select(events.c.payload).where(
+                events.c.entity_id == o2, events.c.event_type == "order.backorder_allocated"
+            )
+        ).scalar_one()
+    assert [(ln["line_no"], ln["sku"], ln["quantity"]) for ln in allocated["lines"]] == [(1, "P1", 5)]
     # in a worker on PostgreSQL, whose statements leave the client waiting; in the caller's on SQLite
-    aside = engine.dialect.name == "postgresql"
-    assert deciders == ["o2c-repromise" if aside else threading.current_thread().name]
+    worker = engine.dialect.name == "postgresql"
+    assert deciders == ["o2c-repromise" if worker else threading.current_thread().name]
 
 
 def test_a_failure_deciding_aside_fails_the_allocation_and_writes_nothing(
@@ -273,7 +281,7 @@ def test_a_failure_deciding_aside_fails_the_allocation_and_writes_nothing(
     def broken(*args: Any) -> Any:
         raise RuntimeError("deciding failed")
 
-    monkeypatch.setattr(repromising, "ASIDE_FROM", 1)
+    monkeypatch.setattr(aside, "ASIDE_FROM", 1)
     monkeypatch.setattr(repromising, "_decide", broken)
     with pytest.raises(RuntimeError, match="deciding failed"):
         receive(uow, first, 5)

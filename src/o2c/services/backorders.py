@@ -29,25 +29,22 @@ reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIAT
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from functools import partial
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from o2c.domain.backorders import (
-    BackorderRule,
-    substitute_line,
-)
+from o2c.domain.backorders import BackorderRule
 from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
-from o2c.domain.order import BACKORDER_FILLABLE, Order
-from o2c.domain.values import quick_init
+from o2c.domain.order import BACKORDER_FILLABLE
+from o2c.services.aside import aside
 from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
+from o2c.services.backorder_report import AllocationReport, apply_share, report_fills
 from o2c.services.repromising import begin_repromising
 from o2c.store.backorders import BackorderRepository, LineFill, WaitingLine
 from o2c.store.batches import collector_paused
-from o2c.store.events import Event
 from o2c.store.stockouts import ShortfallLog, StockoutLog
 from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
 from o2c.store.supply_plan import BackorderedLine, SupplyPlanRepository
@@ -64,31 +61,6 @@ class BackorderSettings(BaseSettings):
 
 def configured_rule() -> BackorderRule:
     return BackorderSettings().backorder_rule
-
-
-@quick_init  # a batch of receipts fills tens of thousands of lines
-@dataclass(frozen=True)
-class BackorderFill:
-    """Backordered units of an order line that supply (or an alternate) just covered."""
-
-    order_number: str
-    line_no: int
-    sku: str
-    quantity: int
-    location_id: int
-    outcome: str  # "allocated", or "substituted" by the line substitute_line_no
-    substitute_line_no: int | None = None
-    substitute_sku: str | None = None
-
-
-@dataclass(frozen=True)
-class AllocationReport:
-    rule: BackorderRule
-    fills: tuple[BackorderFill, ...] = ()
-
-    @property
-    def order_numbers(self) -> list[str]:
-        return sorted({f.order_number for f in self.fills})
 
 
 @dataclass(frozen=True)
@@ -195,45 +167,79 @@ def _fill_backorders(
     # Only an order that gets a substitute line is read whole (the new line needs it): the others gain
     # reserved units on lines already read, written as guarded updates of the locked orders' lines.
     whole = {o.number: o for o in uow.orders.get_many([n for n in numbers if shares[n].substitutions])}
-    sourced = {w.line.line_id: w.location_id for w in waiting}
     skus = repo.skus(ln.product_id for ln in plan.lines.values())
+    in_place = {n: _fillable(n, locked[order_ids[n]].status) for n in numbers if n not in whole}
+    applied = {n: apply_share(uow, order, plan, shares[n], rule, actor, now) for n, order in whole.items()}
+    uow.orders.save_many(list(whole.values()))  # adds the substitute lines
     # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
     # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
     # Its supply is read now (the stock reserved above; the fills below change none of it), and the
-    # new dates are worked out while the fills are written.
+    # new dates are worked out while the fills and the facts are written.
+    line_fills, facts = _line_fills(in_place, shares, waiting), _shortfall_facts(numbers, shares, plan)
     redating = begin_repromising(uow, _left_waiting(uow, plan, waiting, skus), actor)
-    filled: list[LineFill] = []
-    fills: list[BackorderFill] = []
-    facts: dict[str, list[tuple[int, int, int | None, int]]] = {"allocated": [], "substituted": []}
-    for number in numbers:
-        order, share = whole.get(number), shares[number]
-        if order is None:
-            status = locked[order_ids[number]].status
-            fills += _allocate(uow, number, status, plan, share, skus, rule, actor, now)
-            filled += (
-                LineFill(i, q, pos.location_id, sourced[i] != pos.location_id)
-                for i, pos, q in share.allocations
-            )
-        else:
-            fills += _apply(uow, order, plan, share, rule, actor, now)
-        # the original line's product, for a substitution
-        facts["allocated"] += (
-            (i, plan.lines[i].product_id, pos.location_id, q) for i, pos, q in share.allocations
-        )
-        facts["substituted"] += (
-            (i, plan.lines[i].product_id, pos.location_id, q) for i, pos, q, _ in share.substitutions
-        )
-    uow.orders.save_many(list(whole.values()))  # adds the substitute lines
-    if not repo.fill_lines(filled):
+    # Likewise the report and the events of the orders filled in place. (Work aside starts only here,
+    # just before the long statements: a worker holding the GIL slows whatever Python runs beside it.)
+    report = partial(report_fills, in_place, plan, shares, skus, rule, actor, now)
+    reporting = aside(uow, report, len(plan.allocations), "o2c-report")
+    if not repo.fill_lines(line_fills):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
     shortfalls = ShortfallLog(uow.connection)
     for outcome, rows in facts.items():
         shortfalls.record_lines(rows, outcome, now)
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
+    reported = reporting.result()
+    for event in reported.events:
+        uow.events.record(event)
     redated = redating.finish().order_ids
     # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
-    repo.touch_orders(i for i in (order_ids[n] for n in numbers if n not in whole) if i not in redated)
+    repo.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
+    fills = [f for n in numbers for f in (applied[n] if n in applied else reported.fills[n])]
     return AllocationReport(rule, tuple(fills))
+
+
+def _fillable(number: str, status: str) -> str:
+    """``status``, if an order in it may have a backorder allocated."""
+    if status not in BACKORDER_FILLABLE:
+        raise IllegalTransition(
+            f"order {number} is {status}: cannot allocate a backorder",
+            order_number=number,
+            status=status,
+            action="allocate a backorder",
+        )
+    return status
+
+
+def _line_fills(
+    in_place: Iterable[str], shares: Mapping[str, OrderShare], waiting: list[WaitingLine]
+) -> list[LineFill]:
+    """The guarded updates of the lines filled in place (flagged where a line moves to the location
+    that fills it). The plan never gives a line more than it still waits for."""
+    sourced = {w.line.line_id: w.location_id for w in waiting}
+    return [
+        LineFill(i, q, pos.location_id, sourced[i] != pos.location_id)
+        for n in in_place
+        for i, pos, q in shares[n].allocations
+    ]
+
+
+def _shortfall_facts(
+    numbers: Sequence[str], shares: Mapping[str, OrderShare], plan: BackorderPlan
+) -> dict[str, list[tuple[int, int, int | None, int]]]:
+    """``allocated`` and ``substituted`` facts: (line, product, location, quantity), the product the
+    original line's for a substitution."""
+    lines = plan.lines
+    return {
+        "allocated": [
+            (i, lines[i].product_id, pos.location_id, q)
+            for n in numbers
+            for i, pos, q in shares[n].allocations
+        ],
+        "substituted": [
+            (i, lines[i].product_id, pos.location_id, q)
+            for n in numbers
+            for i, pos, q, _ in shares[n].substitutions
+        ],
+    }
 
 
 def _left_waiting(
@@ -278,119 +284,6 @@ def _left_waiting(
             )
         )
     return left
-
-
-# --- writing it ------------------------------------------------------------------------------------
-
-
-def _allocate(
-    uow: UnitOfWork,
-    number: str,
-    status: str,
-    plan: BackorderPlan,
-    share: OrderShare,
-    skus: Mapping[int, str],
-    rule: BackorderRule,
-    actor: str,
-    now: datetime,
-) -> list[BackorderFill]:
-    """One order's allocations, with no substitute among them, and its event (the caller writes the
-    lines' fills). The plan never gives a line more than it still waits for."""
-    if status not in BACKORDER_FILLABLE:
-        raise IllegalTransition(
-            f"order {number} is {status}: cannot allocate a backorder",
-            order_number=number,
-            status=status,
-            action="allocate a backorder",
-        )
-    allocated: list[BackorderFill] = []
-    lines: list[dict[str, Any]] = []  # the event's, built in the same pass
-    for line_id, pos, qty in share.allocations:
-        line = plan.lines[line_id]
-        sku, line_no, location_id = skus[line.product_id], line.line_no, pos.location_id
-        allocated.append(BackorderFill(number, line_no, sku, qty, location_id, "allocated"))
-        lines.append({"line_no": line_no, "sku": sku, "quantity": qty, "location_id": location_id})
-    uow.events.record(_allocated_event(number, status, rule, lines, actor, now))
-    return allocated
-
-
-def _apply(
-    uow: UnitOfWork,
-    order: Order,
-    plan: BackorderPlan,
-    share: OrderShare,
-    rule: BackorderRule,
-    actor: str,
-    now: datetime,
-) -> list[BackorderFill]:
-    """Apply one order's share of the plan through the domain and record its events; the caller
-    stores the orders and the shortfall facts of all of them at once."""
-    number = order.number
-    allocated: list[BackorderFill] = []
-    substituted: list[BackorderFill] = []
-    for line_id, pos, qty in share.allocations:
-        line = order.line(plan.lines[line_id].line_no)
-        order.allocate_backorder(line.line_no, qty, pos.location_id)
-        allocated.append(BackorderFill(number, line.line_no, line.sku, qty, pos.location_id, "allocated"))
-    for line_id, pos, qty, alt in share.substitutions:
-        line = order.line(plan.lines[line_id].line_no)
-        new = substitute_line(line, qty, alt.alternate_id, alt.sku, alt.standard_cost, pos.location_id)
-        order.substitute(line.line_no, qty, new)
-        substituted.append(
-            BackorderFill(
-                number, line.line_no, line.sku, qty, pos.location_id, "substituted", new.line_no, alt.sku
-            )
-        )
-    assert order.id is not None
-    _record(uow, number, str(order.status), rule, allocated, substituted, actor, now)
-    return allocated + substituted
-
-
-def _record(
-    uow: UnitOfWork,
-    number: str,
-    status: str,
-    rule: BackorderRule,
-    allocated: list[BackorderFill],
-    substituted: list[BackorderFill],
-    actor: str,
-    now: datetime,
-) -> None:
-    if allocated:
-        lines = [
-            {"line_no": f.line_no, "sku": f.sku, "quantity": f.quantity, "location_id": f.location_id}
-            for f in allocated
-        ]
-        uow.events.record(_allocated_event(number, status, rule, lines, actor, now))
-    if substituted:
-        lines = [
-            {
-                "line_no": f.line_no,
-                "sku": f.sku,
-                "quantity": f.quantity,
-                "location_id": f.location_id,
-                "substitute_line_no": f.substitute_line_no,
-                "substitute_sku": f.substitute_sku,
-            }
-            for f in substituted
-        ]
-        uow.events.record(
-            Event(
-                "order",
-                number,
-                "order.backorder_substituted",
-                now,
-                actor,
-                {"status": status, "lines": lines},
-            )
-        )
-
-
-def _allocated_event(
-    number: str, status: str, rule: BackorderRule, lines: list[dict[str, Any]], actor: str, now: datetime
-) -> Event:
-    payload = {"status": status, "rule": str(rule), "lines": lines}
-    return Event("order", number, "order.backorder_allocated", now, actor, payload)
 
 
 def _product_id(uow: UnitOfWork, sku: str | None) -> int | None:

@@ -14,15 +14,16 @@ dates (``{"lines": [{"line_no", "sku", "quantity", "old_date", "new_date"}, ...]
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from operator import itemgetter
-from threading import Thread
 from typing import NamedTuple
 
 from o2c.domain.atp import cumulative_supply
+from o2c.services.aside import aside
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan
 from o2c.services.promising import not_before
 from o2c.store.events import Event
@@ -97,7 +98,7 @@ def begin_repromising(
     dates may be worked out while the caller writes what it must (:class:`Redating`), and are written
     by :meth:`Redating.finish`, which also says which orders it re-dated, whose versions it bumped:
     the caller need not bump them again."""
-    return Redating(uow, waiting, actor, aside=True)
+    return Redating(uow, waiting, actor, beside_writes=True)
 
 
 def _repromise(
@@ -117,20 +118,10 @@ def _redate(
     return Redating(uow, waiting, actor, bring_forward=bring_forward).finish()
 
 
-ASIDE_FROM = 2_000  # lines: fewer are decided in less time than a thread takes to start
-
-
 class Redating:
     """Re-promising under way: its supply read, its decisions made (on PostgreSQL, for thousands of
-    lines, in a worker thread while the caller's statements run on the server), its writes left to
-    :meth:`finish`.
-
-    Backorder allocation re-promises the lines it leaves waiting: deciding their dates is pure Python
-    work that does not depend on the fills it writes meanwhile, and a statement of tens of thousands
-    of rows leaves the client idle, waiting on the server, with the GIL released. On SQLite the
-    decisions are made at once, in the caller's thread: a batch of rows there (``executemany``)
-    takes the GIL back after every row, and a busy worker would make each row wait for it.
-    """
+    lines, aside, while the caller's statements run on the server: :mod:`o2c.services.aside`), its
+    writes left to :meth:`finish`."""
 
     def __init__(
         self,
@@ -139,15 +130,13 @@ class Redating:
         actor: str,
         *,
         bring_forward: bool = False,
-        aside: bool = False,
+        beside_writes: bool = False,
     ) -> None:
         self._uow = uow
-        self._decision: _Decision | None = None
-        self._failure: BaseException | None = None
-        self._worker: Thread | None = None
         claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
         if not claims:
-            self._decision = _Decision()
+            self._decision: Future[_Decision] = Future()
+            self._decision.set_result(_Decision())
             return
         one_location = {loc for _, loc in claims}
         at = next(iter(one_location)) if len(one_location) == 1 else None
@@ -155,28 +144,12 @@ class Redating:
         repo = SupplyPlanRepository(uow.connection)
         stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
         decide = partial(_decide, claims, stored, uow.clock.now(), actor, bring_forward)
-        lines = sum(len(given) for given in claims.values())
-        if aside and uow.connection.dialect.name == "postgresql" and lines >= ASIDE_FROM:
-            self._worker = Thread(target=self._decide_aside, args=(decide,), name="o2c-repromise")
-            self._worker.start()
-        else:
-            self._decision = decide()
-
-    def _decide_aside(self, decide: Callable[[], _Decision]) -> None:
-        try:
-            self._decision = decide()
-        except BaseException as failure:  # handed to the caller's thread by finish()
-            self._failure = failure
+        lines = sum(len(given) for given in claims.values()) if beside_writes else 0
+        self._decision = aside(uow, decide, lines, "o2c-repromise")
 
     def finish(self) -> Redated:
         """Wait for the decisions, then record their events and write the new promises."""
-        if self._worker is not None:
-            self._worker.join()
-            self._worker = None
-        if self._failure is not None:
-            raise self._failure
-        decision = self._decision
-        assert decision is not None
+        decision = self._decision.result()
         for event in decision.events:
             self._uow.events.record(event)
         repo = SupplyPlanRepository(self._uow.connection)
