@@ -17,6 +17,7 @@ from o2c.domain.order import Order
 from o2c.domain.values import quick_init
 from o2c.services.backorder_plan import BackorderPlan, OrderShare
 from o2c.store.events import Event
+from o2c.store.json_text import dumps
 from o2c.store.uow import UnitOfWork
 
 
@@ -145,7 +146,7 @@ def _allocated_event(
     number: str, status: str, rule: BackorderRule, lines: list[dict[str, Any]], actor: str, now: datetime
 ) -> Event:
     payload = {"status": status, "rule": str(rule), "lines": lines}
-    return Event("order", number, "order.backorder_allocated", now, actor, payload)
+    return Event("order", number, "order.backorder_allocated", now, actor, payload, dumps(payload))
 
 
 __all__ = ["AllocationReport", "BackorderFill", "ReportedFills", "apply_share", "report_fills"]

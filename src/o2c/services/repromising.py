@@ -27,6 +27,7 @@ from o2c.services.aside import aside
 from o2c.services.atp import DEFAULT_HORIZON, DailyPlan
 from o2c.services.promising import not_before
 from o2c.store.events import Event
+from o2c.store.json_text import dumps
 from o2c.store.supply_demand import SupplyAndDemand
 from o2c.store.supply_plan import BackorderedLine, LinePromise, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork
@@ -286,7 +287,8 @@ class _Recorder:
         events = []
         for (number, kind), lines in self._lines.items():
             lines.sort(key=_line_no)
-            events.append(Event("order", number, kind, self._now, self._actor, {"lines": lines}))
+            payload = {"lines": lines}  # its text made here, aside with the decisions
+            events.append(Event("order", number, kind, self._now, self._actor, payload, dumps(payload)))
         self._lines.clear()
         return events
 
