@@ -266,7 +266,7 @@ def test_re_promising_decided_aside_while_the_fills_are_written_decides_the_same
     assert [(ln["line_no"], ln["sku"], ln["quantity"]) for ln in allocated["lines"]] == [(1, "P1", 5)]
     # in a worker on PostgreSQL, whose statements leave the client waiting; in the caller's on SQLite
     worker = engine.dialect.name == "postgresql"
-    assert deciders == ["o2c-repromise" if worker else threading.current_thread().name]
+    assert deciders == ["o2c-aside_0" if worker else threading.current_thread().name]
 
 
 def test_a_failure_deciding_aside_fails_the_allocation_and_writes_nothing(

@@ -3,44 +3,43 @@
 A backorder allocation writes tens of thousands of rows in a few statements; each leaves the client
 idle, waiting on the server with the GIL released, for a few hundred milliseconds. Work that needs no
 database and does not depend on those writes (the re-promised lines' new dates, the fills' report
-and events) can be done meanwhile. :func:`aside` starts it in a thread and hands back a
-:class:`~concurrent.futures.Future`; the caller writes, then takes the result (or the work's error)
-with ``result()``.
+and events, their payloads' JSON text) can be done meanwhile. :func:`aside` queues it on a worker
+thread and hands back a :class:`~concurrent.futures.Future`; the caller writes, then takes the result
+(or the work's error) with ``result()``. Start it just before the long statements: while it runs, any
+Python of the caller's (building a statement's parameters, reading rows) shares the GIL with it.
 
 Only on PostgreSQL, and only for large work: on SQLite a batch of rows (``executemany``) takes the GIL
 back after every row, and a busy worker would make each row wait for it; a few lines are decided in
-less time than a thread takes to start.
+less time than it takes to hand them over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
-from threading import Thread
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from o2c.store.uow import UnitOfWork
 
 T = TypeVar("T")
 ASIDE_FROM = 2_000  # items of work (lines): fewer are done in less time than a thread takes to start
+# One worker for the process, taking the work in turn: the work is Python, so more threads would only
+# contend for the GIL, with each other and with the caller's thread (whose Python between statements
+# each one would slow).
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
 
 
-def aside(uow: UnitOfWork, work: Callable[[], T], size: int, name: str) -> Future[T]:
-    """``work()`` in a worker thread named ``name``, started now, if ``uow`` is on PostgreSQL and
-    ``size`` reaches :data:`ASIDE_FROM`; else done now, in the caller's thread. ``work`` must not
-    touch the unit of work."""
-    done: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(work())
-        except BaseException as failure:  # handed to the caller by result()
-            done.set_exception(failure)
-
+def aside(uow: UnitOfWork, work: Callable[[], T], size: int) -> Future[T]:
+    """``work()`` on the worker thread, queued now, if ``uow`` is on PostgreSQL and ``size`` reaches
+    :data:`ASIDE_FROM`; else done now, in the caller's thread. ``work`` must not touch the unit of
+    work. ``result()`` of the future gives what ``work`` returned, or raises what it raised."""
     if uow.connection.dialect.name == "postgresql" and size >= ASIDE_FROM:
-        Thread(target=run, name=name, daemon=True).start()
-    else:
-        run()
+        return _worker.submit(work)
+    done: Future[T] = Future()
+    try:
+        done.set_result(work())
+    except BaseException as failure:  # handed to the caller by result(), as from the worker
+        done.set_exception(failure)
     return done
 
 

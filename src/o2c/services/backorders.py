@@ -180,7 +180,7 @@ def _fill_backorders(
     # Likewise the report and the events of the orders filled in place. (Work aside starts only here,
     # just before the long statements: a worker holding the GIL slows whatever Python runs beside it.)
     report = partial(report_fills, in_place, plan, shares, skus, rule, actor, now)
-    reporting = aside(uow, report, len(plan.allocations), "o2c-report")
+    reporting = aside(uow, report, len(plan.allocations))
     if not repo.fill_lines(line_fills):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
     shortfalls = ShortfallLog(uow.connection)

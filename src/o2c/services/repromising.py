@@ -121,8 +121,8 @@ def _redate(
 
 class Redating:
     """Re-promising under way: its supply read, its decisions made (on PostgreSQL, for thousands of
-    lines, aside, while the caller's statements run on the server: :mod:`o2c.services.aside`), its
-    writes left to :meth:`finish`."""
+    lines, on a worker thread while the caller's statements run on the server:
+    :mod:`o2c.services.aside`), its writes left to :meth:`finish`."""
 
     def __init__(
         self,
@@ -146,7 +146,7 @@ class Redating:
         stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
         decide = partial(_decide, claims, stored, uow.clock.now(), actor, bring_forward)
         lines = sum(len(given) for given in claims.values()) if beside_writes else 0
-        self._decision = aside(uow, decide, lines, "o2c-repromise")
+        self._decision = aside(uow, decide, lines)
 
     def finish(self) -> Redated:
         """Wait for the decisions, then record their events and write the new promises."""
