@@ -36,6 +36,7 @@ from functools import partial
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import BackorderRule
 from o2c.domain.errors import IllegalTransition, NotFound, StaleOrder
 from o2c.domain.order import BACKORDER_FILLABLE
@@ -43,7 +44,7 @@ from o2c.services.aside import aside
 from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
 from o2c.services.backorder_report import AllocationReport, apply_share, report_fills
 from o2c.services.repromising import begin_repromising
-from o2c.store.backorders import BackorderRepository, LineFill, WaitingLine
+from o2c.store.backorders import BackorderRepository, LineFill, LockedOrder, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.stockouts import ShortfallLog, StockoutLog
 from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
@@ -148,6 +149,15 @@ def _fill_backorders(
     if not pairs:
         return AllocationReport(rule)
     repo = BackorderRepository(uow.connection)
+    positions, locked, waiting, plan = _lock_and_plan(repo, pairs, rule)
+    uow.stock.reserve_all(plan.reservations().items())
+    return _write_plan(uow, repo, rule, positions, locked, waiting, plan, actor)
+
+
+def _lock_and_plan(
+    repo: BackorderRepository, pairs: set[tuple[int, int]], rule: BackorderRule
+) -> tuple[list[StockPosition], dict[int, LockedOrder], list[WaitingLine], BackorderPlan]:
+    """Steps 1 to 3: the rows locked, the waiting lines read, and what each gets decided."""
     arrived, places = {p for p, _ in pairs}, {loc for _, loc in pairs}
     demand = arrived | repo.substituted_by(arrived)
     alternates = repo.alternates(demand)
@@ -158,9 +168,21 @@ def _fill_backorders(
     )
     locked = repo.lock_orders(demand, places)
     waiting = repo.open_lines(locked, demand, places)
-    plan = plan_fills(rule, positions, waiting, alternates)
+    return positions, locked, waiting, plan_fills(rule, positions, waiting, alternates)
+
+
+def _write_plan(
+    uow: UnitOfWork,
+    repo: BackorderRepository,
+    rule: BackorderRule,
+    positions: list[StockPosition],
+    locked: dict[int, LockedOrder],
+    waiting: list[WaitingLine],
+    plan: BackorderPlan,
+    actor: str,
+) -> AllocationReport:
+    """Steps 4 and 5, once the stock is reserved."""
     now = uow.clock.now()
-    uow.stock.reserve_all(plan.reservations().items())
     order_ids = {order.number: order_id for order_id, order in locked.items()}
     shares = plan.by_order()
     numbers = sorted(shares, key=order_ids.__getitem__)
