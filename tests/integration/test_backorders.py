@@ -34,7 +34,7 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
-from o2c.store.backorders import BackorderRepository, LineFill
+from o2c.store.backorder_fills import BackorderFills, LineFill
 from o2c.store.events import Event
 from o2c.store.master_tables import product_alternates, stock
 from o2c.store.supply_tables import shortfall_outcomes
@@ -394,13 +394,11 @@ def test_a_line_fill_is_guarded_by_what_the_line_still_waits_for_and_where_it_is
     line_id = lines_of(engine, number)[0]["id"]
     before = lines_of(engine, number)
     with uow:
-        repo = BackorderRepository(uow.connection)
+        repo = BackorderFills(uow.connection)
         assert not repo.fill_lines([LineFill(line_id, 4, world["dc1"], moves=False)])
         assert not repo.fill_lines([LineFill(line_id, 1, world["dc2"], moves=True)])
     assert lines_of(engine, number) == before
     with uow:
-        assert BackorderRepository(uow.connection).fill_lines(
-            [LineFill(line_id, 3, world["dc1"], moves=False)]
-        )
+        assert BackorderFills(uow.connection).fill_lines([LineFill(line_id, 3, world["dc1"], moves=False)])
         uow.commit()
     assert (allocated(engine, number), backordered(engine, number)) == ([5], [0])

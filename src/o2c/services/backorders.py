@@ -44,7 +44,8 @@ from o2c.services.aside import aside
 from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
 from o2c.services.backorder_report import AllocationReport, apply_share, report_fills
 from o2c.services.repromising import begin_repromising
-from o2c.store.backorders import BackorderRepository, LineFill, LockedOrder, WaitingLine
+from o2c.store.backorder_fills import BackorderFills, LineFill
+from o2c.store.backorders import BackorderRepository, LockedOrder, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.stockouts import ShortfallLog, StockoutLog
 from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
@@ -203,7 +204,8 @@ def _write_plan(
     # just before the long statements: a worker holding the GIL slows whatever Python runs beside it.)
     report = partial(report_fills, in_place, plan, shares, skus, rule, actor, now)
     reporting = aside(uow, report, len(plan.allocations))
-    if not repo.fill_lines(line_fills):
+    written = BackorderFills(uow.connection)
+    if not written.fill_lines(line_fills):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
     shortfalls = ShortfallLog(uow.connection)
     for outcome, rows in facts.items():
@@ -214,7 +216,7 @@ def _write_plan(
         uow.events.record(event)
     redated = redating.finish().order_ids
     # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
-    repo.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
+    written.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
     fills = [f for n in numbers for f in (applied[n] if n in applied else reported.fills[n])]
     return AllocationReport(rule, tuple(fills))
 

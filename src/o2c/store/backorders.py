@@ -5,36 +5,29 @@ An open backorder line is a line with ``qty_backordered > 0`` of an order that i
 on credit hold. Lines are matched to stock of their product at their own location, or anywhere when
 they have none (the product had no stock row anywhere when the order was entered).
 
-Lock order, the same as every other use case: stock rows (id order), then orders (id order).
+Lock order, the same as every other use case: stock rows (id order), then orders (id order). The
+allocation's writes of the lines are :mod:`o2c.store.backorder_fills`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
-    Integer,
-    Update,
     bindparam,
-    literal_column,
     or_,
     select,
     tuple_,
-    update,
 )
-from sqlalchemy.sql import ColumnElement
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.backorders import BackorderLine
 from o2c.domain.order import OrderStatus
-from o2c.store.batches import UpdateByIds, arrayed, arrays
-from o2c.store.driver import Prepared
 from o2c.store.master_tables import customers, locations, product_alternates, products, stock
 from o2c.store.tables import order_lines, orders
 
@@ -118,43 +111,6 @@ _skus = select(products.c.id, products.c.sku).where(
 )
 
 
-# Backordered units of a line reserved at a location, as stock is reserved: one guarded UPDATE (never
-# read, add, write) that keeps the line's balance, and fails if the line changed underneath or is
-# reserved at another location (a line is reserved at one location). A line already sourced there
-# keeps its location column untouched: setting it costs SQLite an index update per line. The 0 is
-# written into the SQL, not bound: with every parameter given by the caller, SQLite takes the fills'
-# rows as they are (Prepared.execute_values), not as a mapping built and converted per row.
-def _fill(
-    line_id: ColumnElement[int], quantity: ColumnElement[int], location_id: ColumnElement[int], *, moves: bool
-) -> Update:
-    values: dict[str, Any] = {
-        "qty_allocated": order_lines.c.qty_allocated + quantity,
-        "qty_backordered": order_lines.c.qty_backordered - quantity,
-    }
-    if moves:
-        values["location_id"] = location_id
-    return (
-        update(order_lines)
-        .where(
-            order_lines.c.id == line_id,
-            order_lines.c.qty_backordered >= quantity,
-            or_(order_lines.c.qty_allocated == literal_column("0"), order_lines.c.location_id == location_id),
-        )
-        .values(values)
-    )
-
-
-_given = (
-    bindparam("f_id", type_=BigInteger),
-    bindparam("f_quantity", type_=Integer),
-    bindparam("f_location_id", type_=Integer),
-)
-_filled = arrays({"id": BigInteger(), "quantity": Integer(), "location_id": Integer()})
-_in_arrays = (_filled.c.id, _filled.c.quantity, _filled.c.location_id)
-_FILL_PARAMETERS = ("f_id", "f_quantity", "f_location_id")
-_fill_each = {moves: Prepared(_fill(*_given, moves=moves)) for moves in (False, True)}
-_fill_arrayed = {moves: _fill(*_in_arrays, moves=moves) for moves in (False, True)}
-_touch_orders = UpdateByIds(orders, {"version": orders.c.version + 1})
 _substituted_by = select(product_alternates.c.product_id).where(
     product_alternates.c.alternate_id.in_(bindparam("product_ids", expanding=True))
 )
@@ -215,17 +171,6 @@ class WaitingLine(NamedTuple):
     promised_date: date | None = None
     requested_date: date | None = None
     ship_to_id: int = 0
-
-
-class LineFill(NamedTuple):
-    """``quantity`` backordered units of the line ``line_id`` reserved at ``location_id``; ``moves``
-    when the line was sourced elsewhere (nowhere) until now. A named tuple: a batch of receipts fills
-    tens of thousands of lines."""
-
-    line_id: int
-    quantity: int
-    location_id: int
-    moves: bool = True
 
 
 @dataclass(frozen=True)
@@ -333,31 +278,6 @@ class BackorderRepository:
         ids = sorted(set(product_ids))
         return {int(r[0]): r[1] for r in self._conn.execute(_skus, {"product_ids": ids})} if ids else {}
 
-    def fill_lines(self, fills: Sequence[LineFill]) -> bool:
-        """Reserve backordered units of lines of locked orders (one fill per line), guarded; False if a
-        guard failed (the line changed underneath, or is reserved at another location)."""
-        changed = 0
-        for moves in (False, True):
-            some = [f for f in fills if f.moves is moves]
-            if not some:
-                continue
-            if arrayed(self._conn, len(some)):
-                given = {
-                    "a_id": [f.line_id for f in some],
-                    "a_quantity": [f.quantity for f in some],
-                    "a_location_id": [f.location_id for f in some],
-                }
-                changed += self._conn.execute(_fill_arrayed[moves], given).rowcount
-            else:
-                rows = [(f.line_id, f.quantity, f.location_id) for f in some]
-                changed += _fill_each[moves].execute_values(self._conn, _FILL_PARAMETERS, rows)
-        return changed == len(fills)
-
-    def touch_orders(self, order_ids: Iterable[int]) -> None:
-        """Bump the versions of orders whose lines changed here, so that a copy read before can no
-        longer be saved over them."""
-        _touch_orders.execute(self._conn, order_ids)
-
     def alternates(self, product_ids: Iterable[int]) -> dict[int, list[AlternateProduct]]:
         """Active alternates of these products, best rank first."""
         ids = sorted(set(product_ids))
@@ -413,7 +333,6 @@ class BackorderRepository:
 __all__ = [
     "AlternateProduct",
     "BackorderRepository",
-    "LineFill",
     "ListedBackorder",
     "LockedOrder",
     "WaitingLine",
