@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -136,8 +135,7 @@ class Redating:
         self._uow = uow
         claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
         if not claims:
-            self._decision: Future[_Decision] = Future()
-            self._decision.set_result(_Decision())
+            self._decision = aside(uow, _Decision, 0)  # nothing to decide
             return
         one_location = {loc for _, loc in claims}
         at = next(iter(one_location)) if len(one_location) == 1 else None
