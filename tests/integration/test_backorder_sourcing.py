@@ -316,9 +316,9 @@ def test_a_line_of_an_order_on_credit_hold_gets_nothing_but_is_re_promised_behin
     assert promise_events(engine, o1) == [("order.repromised", "2026-03-09", "2026-03-16")]
 
 
-def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them(
-    uow: UnitOfWork, engine: Engine, world: dict[str, int]
-) -> None:
+def two_receipts_of_p1_and_p2(uow: UnitOfWork, engine: Engine, world: dict[str, int]) -> str:
+    """A strategic account GOLD; P2 stocked (empty) at DC1 too; two purchase orders for 5 of P1 and 5
+    of P2 each at DC1, due day 3 and day 10: the number of the first."""
     add_customer(engine, "GOLD", region="east", tier=1)
     add_stock(engine, add_product(engine, "P2"), world["DC1"], 0)
     first, _ = (
@@ -335,6 +335,13 @@ def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them
         ).number
         for due in (day(3), day(10))
     )
+    return first
+
+
+def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    first = two_receipts_of_p1_and_p2(uow, engine, world)
     o1 = place(uow, "C1", ("P1", 5), ("P2", 5))  # both lines from day 3's receipts: delivered day 7
     place(uow, "GOLD", ("P1", 5), ("P2", 5))  # day 10's: day 14
 
@@ -357,22 +364,7 @@ def test_an_order_whose_lines_all_lose_their_receipt_gets_one_event_listing_them
 def test_an_order_filled_and_re_promised_by_one_receipt_moves_one_version_like_an_order_only_filled(
     uow: UnitOfWork, engine: Engine, world: dict[str, int]
 ) -> None:
-    add_customer(engine, "GOLD", region="east", tier=1)
-    add_stock(engine, add_product(engine, "P2"), world["DC1"], 0)
-    first, _ = (
-        create_purchase_order(
-            uow,
-            PurchaseOrderRequest(
-                supplier="SUP1",
-                location="DC1",
-                lines=[
-                    PurchaseOrderLineRequest(sku=sku, quantity=5, unit_cost=Decimal("5"), promised_date=due)
-                    for sku in ("P1", "P2")
-                ],
-            ),
-        ).number
-        for due in (day(3), day(10))
-    )
+    first = two_receipts_of_p1_and_p2(uow, engine, world)
     both = place(uow, "C1", ("P1", 5), ("P2", 5))  # both lines from day 3's receipts
     filled = place(uow, "GOLD", ("P1", 5))  # day 10's
     before = versions(engine, both, filled)
