@@ -15,6 +15,7 @@ less time than it takes to hand them over.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -27,6 +28,16 @@ ASIDE_FROM = 2_000  # items of work (lines): fewer are done in less time than a 
 # contend for the GIL, with each other and with the caller's thread (whose Python between statements
 # each one would slow).
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
+
+
+def _new_worker() -> None:
+    # A process forked after the worker started has the executor but not its thread: work queued
+    # there would wait for ever. The child starts with an executor of its own.
+    global _worker
+    _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
+
+
+os.register_at_fork(after_in_child=_new_worker)
 
 
 def aside(uow: UnitOfWork, work: Callable[[], T], size: int) -> Future[T]:
