@@ -33,18 +33,6 @@ class BackorderPlan:
             total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
         return total
 
-    def still_promised(self) -> set[tuple[int, int]]:
-        """``(product, location)`` rows that filled some line while a promised line there still waits."""
-        filled = {(pos.product_id, pos.location_id) for _, pos, _ in self.allocations}
-        return {
-            (line.product_id, at)
-            for line_id, line in self.lines.items()
-            if line.promised_date is not None
-            and self.need[line_id] > 0
-            and (at := self.where[line_id]) is not None
-            and (line.product_id, at) in filled
-        }
-
     def by_order(self) -> dict[str, OrderShare]:
         """Each touched order's allocations and substitutions, in plan order."""
         shares: dict[str, OrderShare] = {}

@@ -269,22 +269,28 @@ def _shortfall_facts(
 def _left_waiting(
     uow: UnitOfWork, plan: BackorderPlan, waiting: list[WaitingLine], skus: Mapping[int, str]
 ) -> dict[tuple[int, int], list[BackorderedLine]]:
-    """The backordered lines of the rows :meth:`BackorderPlan.still_promised` names, as the plan leaves them:
-    those read to allocate (sourced there now, less what they got), and those of orders on credit
-    hold, which allocation passes over and re-promising does not."""
-    pairs = plan.still_promised()
-    if not pairs:
-        return {}
-    supply = SupplyPlanRepository(uow.connection)
-    left = supply.held_lines_at(pairs)
+    """The backordered lines of the ``(product, location)`` rows that filled some line while a promised
+    line there still waits, as the plan leaves them: those read to allocate (sourced there now, less
+    what they got), and those of orders on credit hold, which allocation passes over and
+    re-promising does not."""
+    filled = {(pos.product_id, pos.location_id) for _, pos, _ in plan.allocations}
     need, where = plan.need, plan.where
-    here = [
+    unfilled = [  # still waiting, at a row that filled others
         (w, at)
         for w in waiting
         if need[w.line.line_id] > 0
         and (at := where[w.line.line_id]) is not None
-        and (w.line.product_id, at) in pairs
-        and w.order_status not in FINISHED_ORDER_STATUSES
+        and (w.line.product_id, at) in filled
+    ]
+    pairs = {(w.line.product_id, at) for w, at in unfilled if w.line.promised_date is not None}
+    if not pairs:
+        return {}
+    supply = SupplyPlanRepository(uow.connection)
+    left = supply.held_lines_at(pairs)
+    here = [
+        (w, at)
+        for w, at in unfilled
+        if (w.line.product_id, at) in pairs and w.order_status not in FINISHED_ORDER_STATUSES
     ]
     leads = supply.leads({w.ship_to_id for w, _ in here}, {at for _, at in here})
     for w, at in here:
