@@ -24,17 +24,23 @@ from o2c.store.uow import UnitOfWork
 
 T = TypeVar("T")
 ASIDE_FROM = 2_000  # items of work (lines): fewer are done in less time than a thread takes to start
+
+
 # One worker for the process, taking the work in turn: the work is Python, so more threads would only
 # contend for the GIL, with each other and with the caller's thread (whose Python between statements
 # each one would slow).
-_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
+def _one_worker() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
+
+
+_worker = _one_worker()
 
 
 def _new_worker() -> None:
     # A process forked after the worker started has the executor but not its thread: work queued
     # there would wait for ever. The child starts with an executor of its own.
     global _worker
-    _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="o2c-aside")
+    _worker = _one_worker()
 
 
 os.register_at_fork(after_in_child=_new_worker)
