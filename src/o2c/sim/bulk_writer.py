@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Index, Table
 
+from o2c.store.database import SQLITE_CACHE_KIB
 from o2c.store.numbering import DocumentKind, sequence_name
 from o2c.store.tables import document_counters
 
@@ -66,7 +67,7 @@ def bulk_session(conn: Connection) -> Iterator[None]:
         yield
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
-        raw.execute("PRAGMA cache_size=-2000")
+        raw.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # the engine's (store.database)
 
 
 class BulkWriter:
