@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-from o2c.services import aside, repromising
+from o2c.domain.errors import StaleOrder
+from o2c.services import aside, backorders, repromising
 from o2c.services.importing import ImportKind, import_csv
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
@@ -291,6 +292,30 @@ def test_a_failure_deciding_aside_fails_the_allocation_and_writes_nothing(
     assert line(engine, o1)["promised_date"] == day(7)
     with engine.connect() as conn:
         assert conn.execute(select(stock.c.on_hand).where(stock.c.id == world["P1@DC1"])).scalar_one() == 0
+
+
+def test_a_fill_whose_guard_fails_fails_the_allocation_and_what_was_sent_after_it_is_undone(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fills' guard is checked once the writes sent with them (in a pipeline, on PostgreSQL) have
+    run: the re-promise written after them is rolled back with the rest."""
+    add_customer(engine, "GOLD", region="east", tier=1)
+    first = buy(uow, "DC1", 5, day(3))
+    buy(uow, "DC1", 5, day(10))
+    o1 = place(uow, "C1", ("P1", 5))  # O1 is re-promised when GOLD's O2 takes the first receipt
+    o2 = place(uow, "GOLD", ("P1", 5))
+    planned = backorders._line_fills
+
+    def one_too_many(*args: Any) -> Any:  # as if the line had changed since it was read
+        return [fill._replace(quantity=fill.quantity + 1) for fill in planned(*args)]
+
+    monkeypatch.setattr(backorders, "_line_fills", one_too_many)
+    with pytest.raises(StaleOrder, match="changed underneath"):
+        receive(uow, first, 5)
+
+    assert [line(engine, n)["qty_allocated"] for n in (o1, o2)] == [0, 0]
+    assert (line(engine, o1)["promised_date"], line(engine, o1)["promise_at_risk"]) == (day(7), False)
+    assert promise_events(engine, o1) == []
 
 
 def test_a_line_of_an_order_on_credit_hold_gets_nothing_but_is_re_promised_behind_the_line_that_lost(

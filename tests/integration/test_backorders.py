@@ -395,10 +395,15 @@ def test_a_line_fill_is_guarded_by_what_the_line_still_waits_for_and_where_it_is
     before = lines_of(engine, number)
     with uow:
         repo = BackorderFills(uow.connection)
-        assert not repo.fill_lines([LineFill(line_id, 4, world["dc1"], moves=False)])
-        assert not repo.fill_lines([LineFill(line_id, 1, world["dc2"], moves=True)])
+        assert repo.fill_lines([LineFill(line_id, 4, world["dc1"], moves=False)]).rowcount == 0
+        assert repo.fill_lines([LineFill(line_id, 1, world["dc2"], moves=True)]).rowcount == 0
     assert lines_of(engine, number) == before
     with uow:
-        assert BackorderFills(uow.connection).fill_lines([LineFill(line_id, 3, world["dc1"], moves=False)])
+        assert (
+            BackorderFills(uow.connection)
+            .fill_lines([LineFill(line_id, 3, world["dc1"], moves=False)])
+            .rowcount
+            == 1
+        )
         uow.commit()
     assert (allocated(engine, number), backordered(engine, number)) == ([5], [0])

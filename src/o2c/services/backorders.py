@@ -47,6 +47,7 @@ from o2c.services.repromising import begin_repromising
 from o2c.store.backorder_fills import BackorderFills, LineFill
 from o2c.store.backorders import BackorderRepository, LockedOrder, WaitingLine
 from o2c.store.batches import collector_paused
+from o2c.store.pipeline import pipelined
 from o2c.store.stockouts import ShortfallLog, StockoutLog
 from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
 from o2c.store.supply_plan import BackorderedLine, SupplyPlanRepository
@@ -204,19 +205,22 @@ def _write_plan(
     # just before the long statements: a worker holding the GIL slows whatever Python runs beside it.)
     report = partial(report_fills, in_place, plan, shares, skus, rule, actor, now)
     reporting = aside(uow, report, len(plan.allocations))
-    written = BackorderFills(uow.connection)
-    if not written.fill_lines(line_fills):
-        raise StaleOrder("a backordered line changed underneath its allocation; retry")
-    shortfalls = ShortfallLog(uow.connection)
-    for outcome, rows in facts.items():
-        shortfalls.record_lines(rows, outcome, now)
     StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
-    reported = reporting.result()
-    for event in reported.events:
-        uow.events.record(event)
-    redated = redating.finish().order_ids
-    # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
-    written.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
+    written, shortfalls = BackorderFills(uow.connection), ShortfallLog(uow.connection)
+    # The long writes go to the server back to back, each sent as soon as it is built: its Python
+    # (parameters, waiting for the work aside, events) runs while the ones before run on the server.
+    with pipelined(uow.connection):
+        filled = written.fill_lines(line_fills)
+        for outcome, rows in facts.items():
+            shortfalls.record_lines(rows, outcome, now)
+        reported = reporting.result()
+        for event in reported.events:
+            uow.events.record(event)
+        redated = redating.finish().order_ids
+        # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
+        written.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
+    if filled.rowcount != len(line_fills):  # what was written after is rolled back with it
+        raise StaleOrder("a backordered line changed underneath its allocation; retry")
     fills = [f for n in numbers for f in (applied[n] if n in applied else reported.fills[n])]
     return AllocationReport(rule, tuple(fills))
 

@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, Connection, Integer, Update, bindparam, liter
 from sqlalchemy.sql import ColumnElement
 
 from o2c.store.batches import UpdateByIds, arrayed, arrays
-from o2c.store.driver import Prepared
+from o2c.store.driver import Prepared, Sent
 from o2c.store.tables import order_lines, orders
 
 
@@ -51,7 +51,7 @@ _filled = arrays({"id": BigInteger(), "quantity": Integer(), "location_id": Inte
 _in_arrays = (_filled.c.id, _filled.c.quantity, _filled.c.location_id)
 _FILL_PARAMETERS = ("f_id", "f_quantity", "f_location_id")
 _fill_each = {moves: Prepared(_fill(*_given, moves=moves)) for moves in (False, True)}
-_fill_arrayed = {moves: _fill(*_in_arrays, moves=moves) for moves in (False, True)}
+_fill_arrayed = {moves: Prepared(_fill(*_in_arrays, moves=moves)) for moves in (False, True)}
 _touch_orders = UpdateByIds(orders, {"version": orders.c.version + 1})
 
 
@@ -70,10 +70,11 @@ class BackorderFills:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def fill_lines(self, fills: Sequence[LineFill]) -> bool:
-        """Reserve backordered units of lines of locked orders (one fill per line), guarded; False if a
-        guard failed (the line changed underneath, or is reserved at another location)."""
-        changed = 0
+    def fill_lines(self, fills: Sequence[LineFill]) -> Sent:
+        """Reserve backordered units of lines of locked orders (one fill per line), guarded: the lines
+        filled (known once sent, :mod:`o2c.store.pipeline`), fewer than ``fills`` if a guard failed (the
+        line changed underneath, or is reserved at another location)."""
+        changed = Sent.done(0)
         for moves in (False, True):
             some = [f for f in fills if f.moves is moves]
             if not some:
@@ -84,16 +85,16 @@ class BackorderFills:
                     "a_quantity": [f.quantity for f in some],
                     "a_location_id": [f.location_id for f in some],
                 }
-                changed += self._conn.execute(_fill_arrayed[moves], given).rowcount
+                changed += _fill_arrayed[moves].send(self._conn, given)
             else:
                 rows = [(f.line_id, f.quantity, f.location_id) for f in some]
-                changed += _fill_each[moves].execute_values(self._conn, _FILL_PARAMETERS, rows)
-        return changed == len(fills)
+                changed += _fill_each[moves].send_values(self._conn, _FILL_PARAMETERS, rows)
+        return changed
 
     def touch_orders(self, order_ids: Iterable[int]) -> None:
         """Bump the versions of orders whose lines changed here, so that a copy read before can no
         longer be saved over them."""
-        _touch_orders.execute(self._conn, order_ids)
+        _touch_orders.send(self._conn, order_ids)
 
 
 __all__ = ["BackorderFills", "LineFill"]

@@ -50,7 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Executable, Select, Subquery
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from o2c.store.driver import Prepared
+from o2c.store.driver import Prepared, Sent
 
 Rows = Sequence[Mapping[str, Any]]
 ARRAYS_FROM = 16  # rows; below this a prepared batch costs PostgreSQL less than planning the join
@@ -213,7 +213,7 @@ class UpdateByIds:
 
     def __init__(self, table: Table, values: Mapping[str, Any]) -> None:
         key = table.c.id
-        self._postgresql: Executable = (
+        self._postgresql = Prepared(
             update(table).where(key == any_(array_param("ids", BigInteger()))).values(values)
         )
         listed: Select[Any] = select(column("value")).select_from(func.json_each(bindparam("ids")))
@@ -223,18 +223,23 @@ class UpdateByIds:
         )
 
     def execute(self, conn: Connection, ids: Iterable[int], params: Mapping[str, Any] | None = None) -> int:
+        """Run now; the number of rows changed."""
+        return self.send(conn, ids, params).rowcount
+
+    def send(self, conn: Connection, ids: Iterable[int], params: Mapping[str, Any] | None = None) -> Sent:
+        """Run now, or sent in the pipeline open on ``conn`` (:mod:`o2c.store.pipeline`)."""
         wanted = sorted(set(ids))
         if not wanted:
-            return 0
+            return Sent.done(0)
         dialect = conn.dialect.name
-        given: list[int] | str = wanted
         if dialect == "postgresql":
-            statement = self._postgresql
-        elif dialect == "sqlite":
+            return self._postgresql.send(conn, {**(params or {}), "ids": wanted})
+        given: list[int] | str = wanted
+        if dialect == "sqlite":
             statement, given = self._sqlite, json.dumps(wanted)
         else:
             statement = self._other
-        return conn.execute(statement, {**(params or {}), "ids": given}).rowcount
+        return Sent.done(conn.execute(statement, {**(params or {}), "ids": given}).rowcount)
 
 
 __all__ = [

@@ -33,9 +33,9 @@ but for the analytics that read millions of raw values in chunks (:meth:`Prepare
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Dialect
@@ -46,9 +46,42 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import ReturnsRows
 from sqlalchemy.types import TypeEngine
 
-Params = Mapping[str, Any]
+from o2c.store.binding import Params, as_given, binder, converter, no_conversion, row_binder
+
 T = TypeVar("T")
-Processor = Callable[[Any], Any]
+
+
+# Where a connection's open pipeline is kept (``Connection.info``): :mod:`o2c.store.pipeline`.
+PIPELINE = "o2c.pipeline"
+# A function from a driver error, the DBAPI connection and the cursor to the error as Core raises it.
+Wrap = Callable[[DBAPIModule.Error, DBAPIConnection, DBAPICursor], BaseException]
+
+
+class Sent:
+    """The number of rows a write changed: known at once, or, for a write sent in a pipeline
+    (:func:`o2c.store.pipeline.pipelined`), once the pipeline has ended."""
+
+    __slots__ = ("_count",)
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self._count = count
+
+    @classmethod
+    def done(cls, rows: int) -> Sent:
+        return cls(lambda: rows)
+
+    @property
+    def rowcount(self) -> int:
+        return self._count()
+
+    def __add__(self, other: Sent) -> Sent:
+        return Sent(lambda: self.rowcount + other.rowcount)
+
+
+class Queue(Protocol):
+    """A pipeline open on a connection, as :class:`Prepared` sends to it."""
+
+    def send(self, sql: str, params: Any, wrap: Wrap, *, many: bool) -> Sent: ...
 
 
 class Prepared:
@@ -63,6 +96,22 @@ class Prepared:
         self._column_keys = list(column_keys) if column_keys is not None else None
         self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
         self._last: tuple[Dialect, _Compiled] | None = None  # a process mostly has one engine
+
+    def send(self, conn: Connection, params: Params | None = None) -> Sent:
+        """:meth:`execute`; or, while a pipeline is open on ``conn`` (:func:`o2c.store.pipeline.pipelined`),
+        sent without waiting for it: the server runs it after the statements sent before while the
+        caller goes on, and its row count is known once the pipeline has ended."""
+        queue: Queue | None = conn.info.get(PIPELINE)
+        if queue is None:
+            return Sent.done(self.execute(conn, params))
+        return self._queue(conn, queue, params or {}, many=False)
+
+    def send_values(self, conn: Connection, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Sent:
+        """:meth:`execute_values`, sent as :meth:`send` is."""
+        queue: Queue | None = conn.info.get(PIPELINE)
+        if queue is None:
+            return Sent.done(self.execute_values(conn, names, rows))
+        return self._queue(conn, queue, [dict(zip(names, row, strict=True)) for row in rows], many=True)
 
     def execute(self, conn: Connection, params: Params | None = None) -> int:
         """Run once, for no result rows; returns the number of rows it changed."""
@@ -126,6 +175,7 @@ class Prepared:
         """The result rows, ``size`` at a time, as the driver returns them: tuples of raw values, no type
         conversion. For set-based reads that turn columns of plain numbers and text straight into arrays
         (the analytics over millions of rows), where building a row object per row is the main cost."""
+        _not_in_pipeline(conn)
         compiled = self._compiled(conn)
         bound = compiled.bind(params or {})
         dbapi_connection = conn.connection.dbapi_connection
@@ -149,6 +199,7 @@ class Prepared:
         read: Callable[[_Compiled, DBAPICursor], T],
         bound: bool = False,
     ) -> T:
+        _not_in_pipeline(conn)
         compiled = self._compiled(conn)
         if not bound:
             params = [compiled.bind(p) for p in params] if many else compiled.bind(params)
@@ -166,6 +217,17 @@ class Prepared:
         finally:
             cursor.close()
 
+    def _queue(self, conn: Connection, queue: Queue, params: Any, *, many: bool) -> Sent:
+        compiled = self._compiled(conn)
+        bound = [compiled.bind(p) for p in params] if many else compiled.bind(params)
+
+        def wrap(
+            error: DBAPIModule.Error, dbapi_connection: DBAPIConnection, cursor: DBAPICursor
+        ) -> BaseException:
+            return compiled.wrapped(error, bound, conn, dbapi_connection, cursor)
+
+        return queue.send(compiled.sql, bound, wrap, many=many)
+
     def _compiled(self, conn: Connection) -> _Compiled:
         dialect = conn.dialect
         last = self._last
@@ -176,6 +238,12 @@ class Prepared:
             compiled = self._by_dialect[dialect] = _Compiled(self.statement, dialect, self._column_keys)
         self._last = (dialect, compiled)
         return compiled
+
+
+def _not_in_pipeline(conn: Connection) -> None:
+    # Read inside a pipeline, a row count or a result would be taken before it has come.
+    if PIPELINE in conn.info:
+        raise RuntimeError("only writes are sent in a pipeline (Prepared.send); read after it ends")
 
 
 def _rowcount(_compiled: _Compiled, cursor: DBAPICursor) -> int:
@@ -199,16 +267,16 @@ class _Compiled:
         self.sql = compiled.string
         self.dialect = dialect
         self.dbapi_error: type[DBAPIModule.Error] = dialect.loaded_dbapi.Error
-        self.bind = _binder(compiled, dialect)
-        self._as_given = _as_given(compiled, dialect)
-        self.bind_row = _row_binder(compiled, dialect, column_keys)
+        self.bind = binder(compiled, dialect)
+        self._as_given = as_given(compiled, dialect)
+        self.bind_row = row_binder(compiled, dialect, column_keys)
         self._types: list[TypeEngine[Any]] = (
             [column.type for column in statement.exported_columns]
             if isinstance(statement, ReturnsRows)
             else []
         )
         self._make_row: Callable[[Sequence[Any]], Any] | None = None
-        self._convert: Callable[[list[Any]], list[Any]] = _no_conversion  # until the first result
+        self._convert: Callable[[list[Any]], list[Any]] = no_conversion  # until the first result
 
     def positions(self, names: Sequence[str]) -> list[int] | None:
         """Where in a row of values of ``names`` each of the driver's parameters is, if rows can go to
@@ -272,7 +340,7 @@ class _Compiled:
         description = cursor.description
         assert description is not None, f"statement returns no rows: {self.sql}"
         row_type = namedtuple("Row", [d[0] for d in description])  # type: ignore[misc]
-        convert = self._convert = _converter(
+        convert = self._convert = converter(
             type_.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
             for type_, d in zip(self._types, description, strict=False)
         )
@@ -282,111 +350,3 @@ class _Compiled:
 
         self._make_row = make_row
         return make_row
-
-
-def _no_conversion(values: list[Any]) -> list[Any]:
-    return values
-
-
-def _binder(compiled: SQLCompiler, dialect: Dialect) -> Callable[[Params], Any]:
-    """A function from ``{name: value}`` to what the DBAPI takes, each value converted by its type: a
-    list for positional paramstyles (SQLite), a dict otherwise (psycopg). Literal values of the
-    statement (a ``LIMIT 1``, a ``+ 1``) are converted once, here."""
-    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-    if not names:
-        return lambda _params: [] if compiled.positional else {}
-    constants: dict[str, Any] = {}
-    processors: list[Processor | None] = []
-    for name in names:
-        bind = compiled.binds[name]
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if bind.required:
-            processors.append(process)
-        else:  # a literal: converted now, passed as it is
-            constants[name] = process(bind.effective_value) if process else bind.effective_value
-            processors.append(None)
-    pick = itemgetter(*names)
-    convert = _converter(processors)
-
-    def values(params: Params) -> list[Any]:
-        if constants:
-            params = {**params, **constants}
-        picked = pick(params)
-        return convert(list(picked) if len(names) > 1 else [picked])
-
-    if compiled.positional:
-        return values
-    keys = [compiled.escaped_bind_names.get(name, name) for name in names]
-    return lambda params: dict(zip(keys, values(params), strict=True))
-
-
-def _as_given(compiled: SQLCompiler, dialect: Dialect) -> list[str] | None:
-    """The parameter names in the driver's order (a name used twice is there twice), if the driver
-    takes them positionally and none of them is converted or a literal."""
-    if not compiled.positional:
-        return None
-    names = list(compiled.positiontup or ())
-    binds = [compiled.binds[name] for name in names]
-    if not names or not all(b.required for b in binds):
-        return None
-    if any(b.type.dialect_impl(dialect).bind_processor(dialect) is not None for b in binds):
-        return None
-    return names
-
-
-def _row_binder(
-    compiled: SQLCompiler, dialect: Dialect, column_keys: list[str] | None
-) -> Callable[[Sequence[Any]], Any]:
-    """Like :func:`_binder`, from a row of values in the order of ``column_keys`` (of an INSERT,
-    whose parameters are its columns)."""
-    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-    if column_keys is None or sorted(names) != sorted(column_keys):
-
-        def refuse(_row: Sequence[Any]) -> Any:
-            raise TypeError(f"rows of values need an INSERT of its column_keys: {compiled.string}")
-
-        return refuse
-    at = [column_keys.index(name) for name in names]
-    pick = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
-    in_order = at == list(range(len(at)))
-    convert = _converter(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
-
-    def values(row: Sequence[Any]) -> list[Any]:
-        return convert(list(row) if in_order else list(pick(row)))
-
-    if compiled.positional:
-        return values
-    keys = [compiled.escaped_bind_names.get(name, name) for name in names]
-    return lambda row: dict(zip(keys, values(row), strict=True))
-
-
-def _converter(processors: Iterable[Processor | None]) -> Callable[[list[Any]], list[Any]]:
-    """Applies each position's processor, if it has one, to a list of values in place.
-
-    A NULL is passed over by a processor that maps NULL to NULL (asked once, here: processors are
-    pure and all take NULL): most values an order writes at entry are NULL or plain integers, and a
-    call per value is what costs.
-    """
-    null_safe: list[tuple[int, Processor]] = []
-    always: list[tuple[int, Processor]] = []  # e.g. JSON, which writes None as 'null'
-    for i, process in enumerate(processors):
-        if process is not None:
-            (null_safe if process(None) is None else always).append((i, process))
-
-    if not null_safe and not always:
-        return _no_conversion
-    # Unrolled, one statement per converted position: an order entered runs this for some two dozen
-    # rows, and looping over (position, processor) pairs costs about as much as the calls themselves.
-    body = [
-        f"    v = values[{i}]\n    if v is not None:\n        values[{i}] = p{i}(v)" for i, _ in null_safe
-    ]
-    # What such a processor makes of NULL is asked once too: an order's idempotency acknowledgement,
-    # mostly absent, would otherwise be serialised as JSON on every order.
-    body += [f"    v = values[{i}]\n    values[{i}] = n{i} if v is None else p{i}(v)" for i, _ in always]
-    namespace: dict[str, Any] = {f"p{i}": process for i, process in (*null_safe, *always)}
-    namespace.update({f"n{i}": process(None) for i, process in always})
-    exec("def convert(values):\n" + "\n".join(body) + "\n    return values", namespace)
-    convert: Callable[[list[Any]], list[Any]] = namespace["convert"]
-    return convert

@@ -160,13 +160,15 @@ _record_line = Prepared(
     )
 )
 _line_facts = arrays(types_of(shortfall_outcomes, _LINE_FACT_COLUMNS))
-_record_lines_arrayed = insert(shortfall_outcomes).from_select(
-    [*_LINE_FACT_COLUMNS, "outcome", "occurred_at"],
-    select(
-        *[_line_facts.c[name] for name in _LINE_FACT_COLUMNS],
-        bindparam("outcome", type_=shortfall_outcomes.c.outcome.type),
-        bindparam("occurred_at", type_=shortfall_outcomes.c.occurred_at.type),
-    ),
+_record_lines_arrayed = Prepared(
+    insert(shortfall_outcomes).from_select(
+        [*_LINE_FACT_COLUMNS, "outcome", "occurred_at"],
+        select(
+            *[_line_facts.c[name] for name in _LINE_FACT_COLUMNS],
+            bindparam("outcome", type_=shortfall_outcomes.c.outcome.type),
+            bindparam("occurred_at", type_=shortfall_outcomes.c.occurred_at.type),
+        ),
+    )
 )
 
 
@@ -183,7 +185,7 @@ class ShortfallLog:
         rows = [r for r in rows if r[3] > 0]
         if rows and self._conn.dialect.name == "postgresql":  # no join to plan: arrays at any size
             given = {f"a_{name}": [r[i] for r in rows] for i, name in enumerate(_LINE_FACT_COLUMNS)}
-            self._conn.execute(_record_lines_arrayed, {**given, "outcome": outcome, "occurred_at": at})
+            _record_lines_arrayed.send(self._conn, {**given, "outcome": outcome, "occurred_at": at})
         elif rows:
             dialect = self._conn.dialect
             stored = shortfall_outcomes.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)

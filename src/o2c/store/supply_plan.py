@@ -276,11 +276,11 @@ class SupplyPlanRepository:
         for p in promises:
             alike.setdefault((p.promised_date, p.at_risk), []).append(p.line_id)
         for (promised, at_risk), ids in alike.items():
-            _set_line_promise.execute(self._conn, ids, {"b_date": promised, "b_risk": at_risk})
+            _set_line_promise.send(self._conn, ids, {"b_date": promised, "b_risk": at_risk})
 
     def refresh_order_promises(self, order_ids: Iterable[int]) -> None:
         """Set each order's promised date to its latest line's, or none while a line still to deliver
         has none; bumps the order's version, so a stale copy of it can no longer be saved over this."""
         ids = sorted(set(order_ids))
         if ids:
-            _refresh_order_promises.execute(self._conn, ids)
+            _refresh_order_promises.send(self._conn, ids)
