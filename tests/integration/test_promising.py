@@ -397,6 +397,30 @@ def test_a_shrunk_receipt_leaves_the_last_claim_without_a_date(
     ]
 
 
+def test_orders_re_promised_later_or_left_without_a_date_get_their_promise_and_one_new_version(
+    uow: UnitOfWork, engine: Engine, promised: dict[str, Any]
+) -> None:
+    change_po_line(engine, promised["first"], qty_ordered=4)
+    o1, o2, o3 = promised["O1"], promised["O2"], promised["O3"]
+    before = versions(engine, o1, o2, o3)
+
+    run_repromise(uow, promised)
+
+    # supply: 4 on day 3, 14 from day 10. O1 needs 6 -> day 10 -> delivered day 14; O2 needs 10 ->
+    # day 10 -> day 14; O3 needs 15: never. O1's order takes its latest line's date (its P2 line, day 4,
+    # is not re-promised but read); O3's has none, its line waiting without a date.
+    assert line_state(engine, o1) == [(1, day(14), True), (2, day(4), False)]
+    assert [order_promise(engine, n) for n in (o1, o2, o3)] == [day(14), day(14), None]
+    assert versions(engine, o1, o2, o3) == [v + 1 for v in before]
+
+
+def versions(engine: Engine, *numbers: str) -> list[int]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(orders.c.number, orders.c.version).where(orders.c.number.in_(numbers)))
+        found = {r.number: r.version for r in rows}
+    return [found[n] for n in numbers]
+
+
 def test_more_supply_promises_a_backorder_that_had_no_date_without_flagging_anything(
     uow: UnitOfWork, engine: Engine, promised: dict[str, Any], world: dict[str, int]
 ) -> None:

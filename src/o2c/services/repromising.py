@@ -153,7 +153,8 @@ class Redating:
             self._uow.events.record(event)
         repo = SupplyPlanRepository(self._uow.connection)
         repo.set_line_promises(decision.changes)
-        repo.refresh_order_promises(decision.redated)
+        repo.unpromise_orders(decision.unpromised)
+        repo.refresh_order_promises(decision.redated - decision.unpromised)
         return Redated(sorted(decision.at_risk), decision.redated)
 
 
@@ -163,6 +164,9 @@ class _Decision:
 
     changes: list[LinePromise] = field(default_factory=list)
     redated: set[int] = field(default_factory=set)  # orders
+    unpromised: set[int] = field(
+        default_factory=set
+    )  # orders with a line (still waiting) left without a date
     at_risk: set[str] = field(default_factory=set)  # order numbers
     events: list[Event] = field(default_factory=list)
 
@@ -198,6 +202,8 @@ def _decide(
             if change is not None:
                 changes.append(change)
                 redated.add(line.order_id)
+                if change.promised_date is None:
+                    decision.unpromised.add(line.order_id)
                 if change.at_risk:
                     at_risk.add(line.order_number)
                 record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)

@@ -180,6 +180,9 @@ _refresh_order_promises = UpdateByIds(  # thousands of orders after a large rece
         "version": orders.c.version + 1,
     },
 )
+# An order with a line still to deliver that was just left without a promise has none either: its
+# other lines need not be read (a receipt handed to others may leave thousands of orders so).
+_unpromise_orders = UpdateByIds(orders, {"promised_date": null(), "version": orders.c.version + 1})
 
 
 class SupplyPlanRepository:
@@ -281,6 +284,9 @@ class SupplyPlanRepository:
     def refresh_order_promises(self, order_ids: Iterable[int]) -> None:
         """Set each order's promised date to its latest line's, or none while a line still to deliver
         has none; bumps the order's version, so a stale copy of it can no longer be saved over this."""
-        ids = sorted(set(order_ids))
-        if ids:
-            _refresh_order_promises.send(self._conn, ids)
+        _refresh_order_promises.send(self._conn, order_ids)
+
+    def unpromise_orders(self, order_ids: Iterable[int]) -> None:
+        """Take the promise of orders that have a line still to deliver just left without one (they
+        cannot be promised whole), without reading their lines; bumps their versions."""
+        _unpromise_orders.send(self._conn, order_ids)
