@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from o2c.store.batches import UpdateByIds
 from o2c.store.driver import Prepared
 from o2c.store.pipeline import pipelined
 
@@ -90,6 +91,8 @@ def test_reads_and_core_statements_are_refused_inside_a_pipeline(conn: Connectio
             Prepared(select(probe.c.n)).rows(conn)
         with pytest.raises(RuntimeError, match="read after it ends"):
             add.execute(conn, {"b_upto": 1, "b_n": 1})  # its row count would be read too soon
+        with pytest.raises(RuntimeError, match="read after it ends"):
+            UpdateByIds(probe, {"n": probe.c.n + 1}).execute(conn, [2])
     assert amounts(conn) == [1, 0, 0, 0, 0]  # and Core runs again after it
 
 

@@ -50,7 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ColumnElement, Executable, Select, Subquery
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from o2c.store.driver import Prepared, Sent
+from o2c.store.driver import Prepared, Sent, not_in_pipeline
 
 Rows = Sequence[Mapping[str, Any]]
 ARRAYS_FROM = 16  # rows; below this a prepared batch costs PostgreSQL less than planning the join
@@ -223,7 +223,8 @@ class UpdateByIds:
         )
 
     def execute(self, conn: Connection, ids: Iterable[int], params: Mapping[str, Any] | None = None) -> int:
-        """Run now; the number of rows changed."""
+        """Run now (not inside a pipeline); the number of rows changed."""
+        not_in_pipeline(conn)
         return self.send(conn, ids, params).rowcount
 
     def send(self, conn: Connection, ids: Iterable[int], params: Mapping[str, Any] | None = None) -> Sent:

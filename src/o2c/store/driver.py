@@ -175,7 +175,7 @@ class Prepared:
         """The result rows, ``size`` at a time, as the driver returns them: tuples of raw values, no type
         conversion. For set-based reads that turn columns of plain numbers and text straight into arrays
         (the analytics over millions of rows), where building a row object per row is the main cost."""
-        _not_in_pipeline(conn)
+        not_in_pipeline(conn)
         compiled = self._compiled(conn)
         bound = compiled.bind(params or {})
         dbapi_connection = conn.connection.dbapi_connection
@@ -199,7 +199,7 @@ class Prepared:
         read: Callable[[_Compiled, DBAPICursor], T],
         bound: bool = False,
     ) -> T:
-        _not_in_pipeline(conn)
+        not_in_pipeline(conn)
         compiled = self._compiled(conn)
         if not bound:
             params = [compiled.bind(p) for p in params] if many else compiled.bind(params)
@@ -240,7 +240,8 @@ class Prepared:
         return compiled
 
 
-def _not_in_pipeline(conn: Connection) -> None:
+def not_in_pipeline(conn: Connection) -> None:
+    """Refuses to run inside a pipeline (:mod:`o2c.store.pipeline`): what needs a result now."""
     # Read inside a pipeline, a row count or a result would be taken before it has come.
     if PIPELINE in conn.info:
         raise RuntimeError("only writes are sent in a pipeline (Prepared.send); read after it ends")
