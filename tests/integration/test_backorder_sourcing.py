@@ -23,15 +23,13 @@ from o2c.services.importing import ImportKind, import_csv
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
-    ReceiptLineRequest,
-    ReceiveRequest,
     ShipmentNoticeLine,
     ShipmentNoticeRequest,
     create_purchase_order,
     notify_shipment,
-    receive_purchase_order,
     reschedule_purchase_order_line,
 )
+from o2c.services.receiving import ReceiptLineRequest, ReceiveRequest, receive_purchase_order
 from o2c.services.repromising import PROMISE_EVENTS
 from o2c.services.transfers import (
     ShipTransferRequest,

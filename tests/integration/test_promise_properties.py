@@ -48,16 +48,14 @@ from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_ord
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
-    ReceiptLineRequest,
-    ReceiveRequest,
     ShipmentNoticeLine,
     ShipmentNoticeRequest,
     create_purchase_order,
     get_purchase_order,
     notify_shipment,
-    receive_purchase_order,
     reschedule_purchase_order_line,
 )
+from o2c.services.receiving import ReceiptLineRequest, ReceiveRequest, receive_purchase_order
 from o2c.services.transfers import (
     ShipTransferRequest,
     TransferLineRequest,

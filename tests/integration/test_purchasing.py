@@ -14,13 +14,11 @@ from sqlalchemy import Engine, func, select
 
 from o2c.domain.clock import ManualClock
 from o2c.domain.errors import IllegalTransition, NotFound, ValidationFailed
-from o2c.services import purchasing
+from o2c.services import purchasing, receiving
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, get_order, place_order
 from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
-    ReceiptLineRequest,
-    ReceiveRequest,
     ShipmentNoticeLine,
     ShipmentNoticeRequest,
     cancel_purchase_order,
@@ -28,9 +26,9 @@ from o2c.services.purchasing import (
     create_purchase_order,
     get_purchase_order,
     notify_shipment,
-    receive_purchase_order,
     reschedule_purchase_order_line,
 )
+from o2c.services.receiving import ReceiptLineRequest, ReceiveRequest, receive_purchase_order
 from o2c.store.database import create_db_engine
 from o2c.store.master_tables import stock
 from o2c.store.supply_tables import advance_shipping_notices, receipt_lines, receipts
@@ -80,7 +78,7 @@ def seams(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         calls["new_supply"].append(((product_id, location_id), uow.connection.in_transaction()))
         return []
 
-    monkeypatch.setattr(purchasing, "allocate_arrivals", allocate)
+    monkeypatch.setattr(receiving, "allocate_arrivals", allocate)
     monkeypatch.setattr(purchasing, "repromise", repromise)
     monkeypatch.setattr(purchasing, "promise_new_supply", promise_new_supply)
     return calls

@@ -52,14 +52,8 @@ from o2c.services.fulfilment import (
     ship_order,
 )
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
-from o2c.services.purchasing import (
-    PurchaseOrderLineRequest,
-    PurchaseOrderRequest,
-    ReceiptLineRequest,
-    ReceiveRequest,
-    create_purchase_order,
-    receive_purchase_order,
-)
+from o2c.services.purchasing import PurchaseOrderLineRequest, PurchaseOrderRequest, create_purchase_order
+from o2c.services.receiving import ReceiptLineRequest, ReceiveRequest, receive_purchase_order
 from o2c.services.results import OrderSummary
 from o2c.store.database import create_db_engine
 from o2c.store.master_tables import product_alternates, stock

@@ -31,17 +31,15 @@ from o2c.domain.inbound import DEFAULT_OVER_RECEIPT_TOLERANCE
 from o2c.services.purchasing import (
     PurchaseOrderRequest,
     PurchaseOrderSummary,
-    ReceiptSummary,
-    ReceiveRequest,
     ShipmentNoticeRequest,
     cancel_purchase_order,
     close_purchase_order,
     create_purchase_order,
     get_purchase_order,
     notify_shipment,
-    receive_purchase_order,
     reschedule_purchase_order_line,
 )
+from o2c.services.receiving import ReceiptSummary, ReceiveRequest, receive_purchase_order
 from o2c.services.transfers import (
     ReceiveTransferRequest,
     ShipTransferRequest,

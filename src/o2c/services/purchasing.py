@@ -1,10 +1,8 @@
-"""Purchasing: purchase orders to suppliers, shipping notices, receiving with inspection, put-away.
+"""Purchasing: purchase orders to suppliers, their shipping notices, reschedules, closing and cancelling.
 
-Each public function is one transaction. A receipt is checked whole (open order, known lines, the
-inspection adds up, within the over-receipt tolerance) before anything is written; then the receipt,
-the PO line counters and on-hand stock change together, and in the same transaction the backorders of
-the SKUs that arrived are allocated (:func:`o2c.services.backorders.allocate_arrivals`), so the
-goods never sit on a shelf while a customer waits for them.
+Each public function is one transaction. Receiving against an order (inspection, put-away, the
+backorders the goods fill) is :mod:`o2c.services.receiving`; what the two share (the request base,
+the purchase order's events, re-promising) lives here, with the purchase order.
 
 Anything that takes expected supply away — a slipped date, a shrunk quantity, a rejection, a closed or
 cancelled order — re-promises the SKU's open order lines (:func:`o2c.services.repromising.repromise`) in
@@ -17,7 +15,7 @@ quantity — promises the lines waiting for it the earlier dates it covers
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -30,13 +28,10 @@ from o2c.domain.inbound import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
-    inspect,
-    max_receivable,
 )
-from o2c.services.backorders import allocate_arrivals
 from o2c.services.repromising import promise_new_supply, repromise
 from o2c.store.events import Event
-from o2c.store.inbound import InboundRepository, ReceiptLineDraft
+from o2c.store.inbound import InboundRepository
 from o2c.store.master import ProductInfo
 from o2c.store.numbering import DocumentKind
 from o2c.store.uow import UnitOfWork, retrying
@@ -46,18 +41,18 @@ Quantity = Annotated[StrictInt, Field(gt=0, le=1_000_000)]
 LineNo = Annotated[StrictInt, Field(ge=1)]
 
 
-class _Request(BaseModel):
+class SupplyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PurchaseOrderLineRequest(_Request):
+class PurchaseOrderLineRequest(SupplyRequest):
     sku: Code
     quantity: Quantity
     unit_cost: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
     promised_date: date
 
 
-class PurchaseOrderRequest(_Request):
+class PurchaseOrderRequest(SupplyRequest):
     """A purchase order: who supplies, where the goods go, and what was agreed per line."""
 
     supplier: Code
@@ -65,30 +60,17 @@ class PurchaseOrderRequest(_Request):
     lines: Annotated[list[PurchaseOrderLineRequest], Field(min_length=1, max_length=1000)]
 
 
-class ShipmentNoticeLine(_Request):
+class ShipmentNoticeLine(SupplyRequest):
     line_no: LineNo
     quantity: Quantity
 
 
-class ShipmentNoticeRequest(_Request):
+class ShipmentNoticeRequest(SupplyRequest):
     """An advance shipping notice: what the supplier dispatched and when it should arrive."""
 
     expected_date: date
     reference: Annotated[str, Field(max_length=100)] = ""
     lines: Annotated[list[ShipmentNoticeLine], Field(min_length=1, max_length=1000)]
-
-
-class ReceiptLineRequest(_Request):
-    line_no: LineNo
-    received: Quantity
-    rejected: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 0
-    reason: Annotated[str, Field(max_length=200)] = ""
-
-
-class ReceiveRequest(_Request):
-    """What the dock counted per PO line, and what inspection rejected (with the reason)."""
-
-    lines: Annotated[list[ReceiptLineRequest], Field(min_length=1, max_length=1000)]
 
 
 @dataclass(frozen=True)
@@ -115,30 +97,6 @@ class PurchaseOrderSummary:
     closed_at: datetime | None
     lines: tuple[PurchaseOrderLineSummary, ...]
     at_risk_orders: tuple[str, ...] = ()  # orders re-promised by this change
-
-
-@dataclass(frozen=True)
-class ReceiptLineSummary:
-    line_no: int
-    sku: str
-    received: int
-    accepted: int
-    rejected: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ReceiptSummary:
-    """A receipt against a purchase order or a transfer (``source``), and what it set off."""
-
-    number: str
-    source: str
-    location: str
-    received_at: datetime
-    source_status: str
-    lines: tuple[ReceiptLineSummary, ...]
-    allocated_orders: tuple[str, ...] = ()  # backorders filled from this receipt
-    at_risk_orders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,7 +161,7 @@ def repromise_all(
     return tuple(dict.fromkeys(flagged))
 
 
-def _event(po: PurchaseOrder, event_type: str, now: datetime, actor: str, **payload: object) -> Event:
+def po_event(po: PurchaseOrder, event_type: str, now: datetime, actor: str, **payload: object) -> Event:
     return Event("purchase_order", po.number, event_type, now, actor, {"status": str(po.status), **payload})
 
 
@@ -229,7 +187,7 @@ def create_purchase_order(
         po.number = uow.next_number(DocumentKind.PURCHASE_ORDER)
         repo.add_purchase_order(po)
         uow.events.record(
-            _event(po, "purchase_order.created", now, actor, supplier=request.supplier, lines=len(lines))
+            po_event(po, "purchase_order.created", now, actor, supplier=request.supplier, lines=len(lines))
         )
         stored = repo.purchase_order(po.number)  # as stored: codes, and unit costs at the column's scale
         repromise_all(uow, ((ln.product_id, location_id) for ln in lines), actor, new_supply=True)
@@ -262,7 +220,7 @@ def notify_shipment(
         notice = {"asn": number, "expected_date": request.expected_date.isoformat()}
         lines_payload = {str(n): q for n, q in announced}
         uow.events.record(
-            _event(po, "purchase_order.shipment_notified", now, actor, **notice, lines=lines_payload)
+            po_event(po, "purchase_order.shipment_notified", now, actor, **notice, lines=lines_payload)
         )
         at_risk = repromise_all(
             uow, ((ln.product_id, po.location_id) for ln in moved), actor, new_supply=True
@@ -271,52 +229,6 @@ def notify_shipment(
         lines = tuple((n, po.line(n).sku, q) for n, q in announced)
         return ShipmentNoticeSummary(
             number, po.number, request.expected_date, request.reference, lines, at_risk
-        )
-
-
-@retrying()
-def receive_purchase_order(
-    uow: UnitOfWork,
-    po_number: str,
-    request: ReceiveRequest,
-    actor: str = "system",
-    *,
-    tolerance: Decimal = DEFAULT_OVER_RECEIPT_TOLERANCE,
-) -> ReceiptSummary:
-    """Receive and inspect goods, put the accepted quantity away, and allocate waiting backorders."""
-    with uow:
-        repo = InboundRepository(uow.connection)
-        po = repo.purchase_order(po_number, lock=True)
-        now = uow.clock.now()
-        counted = [(ln.line_no, inspect(ln.received, ln.rejected, ln.reason)) for ln in request.lines]
-        po.receive(counted, now, tolerance)
-        rows = [(po.line(n), found) for n, found in counted]
-        number = uow.next_number(DocumentKind.RECEIPT)
-        drafts = [ReceiptLineDraft(ln.product_id, found, ln.id) for ln, found in rows]
-        repo.add_receipt(number, po.location_id, now, drafts, purchase_order_id=po.id)
-        limits = [(ln.id or 0, found, max_receivable(ln.qty_ordered, tolerance)) for ln, found in rows]
-        repo.record_po_receipts(limits)
-        stock_ids = uow.stock.put_away_all(po.location_id, [(ln.product_id, f.accepted) for ln, f in rows])
-        repo.save_po_status(po)
-        lines = tuple(ReceiptLineSummary(ln.line_no, ln.sku, *astuple(f)) for ln, f in rows)
-        uow.events.record(
-            _event(
-                po, "purchase_order.received", now, actor, receipt=number, lines=[asdict(x) for x in lines]
-            )
-        )
-        for ln, found in rows:
-            if found.accepted:
-                payload = {"quantity": found.accepted, "receipt": number, "purchase_order": po.number}
-                entity = f"{ln.sku}@{po.location_code}"
-                uow.events.record(Event("stock", entity, "stock.received", now, actor, payload))
-        if po.status is PurchaseOrderStatus.CLOSED:
-            uow.events.record(_event(po, "purchase_order.closed", now, actor, reason="fully received"))
-        allocated = allocate_arrivals(uow, [(p, po.location_id) for p in stock_ids], actor)
-        # Rejected units were expected supply that will not come: re-promise what counted on them.
-        at_risk = repromise_all(uow, [(ln.product_id, po.location_id) for ln, f in rows if f.rejected], actor)
-        uow.commit()
-        return ReceiptSummary(
-            number, po.number, po.location_code, now, str(po.status), lines, tuple(allocated), at_risk
         )
 
 
@@ -340,7 +252,7 @@ def reschedule_purchase_order_line(
         repo.save_po_line_plans([line])
         repo.save_po_status(po)
         uow.events.record(
-            _event(
+            po_event(
                 po,
                 "purchase_order.line_rescheduled",
                 now,
@@ -352,7 +264,7 @@ def reschedule_purchase_order_line(
             )
         )
         if po.status is PurchaseOrderStatus.CLOSED:
-            uow.events.record(_event(po, "purchase_order.closed", now, actor, reason="fully received"))
+            uow.events.record(po_event(po, "purchase_order.closed", now, actor, reason="fully received"))
         more = (expected_date is not None and expected_date < was[0]) or (quantity or 0) > was[1]
         at_risk = repromise_all(uow, [(line.product_id, po.location_id)], actor, new_supply=more)
         uow.commit()
@@ -369,7 +281,7 @@ def close_purchase_order(uow: UnitOfWork, po_number: str, actor: str = "system")
         outstanding = po.close(now)
         repo.save_po_status(po)
         uow.events.record(
-            _event(
+            po_event(
                 po,
                 "purchase_order.closed",
                 now,
@@ -392,7 +304,7 @@ def cancel_purchase_order(uow: UnitOfWork, po_number: str, actor: str = "system"
         now = uow.clock.now()
         po.cancel(now)
         repo.save_po_status(po)
-        uow.events.record(_event(po, "purchase_order.cancelled", now, actor))
+        uow.events.record(po_event(po, "purchase_order.cancelled", now, actor))
         at_risk = repromise_all(uow, ((ln.product_id, po.location_id) for ln in po.lines), actor)
         uow.commit()
         return summarise_purchase_order(po, at_risk)

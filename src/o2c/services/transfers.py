@@ -18,15 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.inbound import Inspection, Transfer, TransferLine, TransferStatus
 from o2c.services.backorders import allocate_arrivals
-from o2c.services.purchasing import (
-    Code,
-    LineNo,
-    Quantity,
-    ReceiptLineSummary,
-    ReceiptSummary,
-    known_products,
-    repromise_all,
-)
+from o2c.services.purchasing import Code, LineNo, Quantity, known_products, repromise_all
+from o2c.services.receiving import ReceiptLineSummary, ReceiptSummary
 from o2c.services.shortfalls import refresh_stockouts
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository, ReceiptLineDraft

@@ -23,16 +23,13 @@ from o2c.services.purchasing import (
     PurchaseOrderLineRequest,
     PurchaseOrderRequest,
     PurchaseOrderSummary,
-    ReceiptLineRequest,
-    ReceiptSummary,
-    ReceiveRequest,
     ShipmentNoticeLine,
     ShipmentNoticeRequest,
     close_purchase_order,
     create_purchase_order,
     notify_shipment,
-    receive_purchase_order,
 )
+from o2c.services.receiving import ReceiptLineRequest, ReceiptSummary, ReceiveRequest, receive_purchase_order
 from o2c.services.transfers import (
     ReceiveTransferRequest,
     ShipTransferRequest,

@@ -22,7 +22,7 @@ from o2c.api.deps import (
 from o2c.api.idempotency import idempotent
 from o2c.api.schemas import Code, Day, Page, Public, Quantity, Request, page_of, sends
 from o2c.domain.access import Capability
-from o2c.services import browsing, purchasing, transfers
+from o2c.services import browsing, purchasing, receiving, transfers
 from o2c.store.users import User
 
 router = APIRouter()
@@ -246,7 +246,7 @@ def _po(summary: purchasing.PurchaseOrderSummary) -> PurchaseOrderPublic:
     return PurchaseOrderPublic.model_validate(summary, from_attributes=True)
 
 
-def _receipt(summary: purchasing.ReceiptSummary) -> ReceiptPublic:
+def _receipt(summary: receiving.ReceiptSummary) -> ReceiptPublic:
     lines = [ReceiptLinePublic.model_validate(ln, from_attributes=True) for ln in summary.lines]
     return ReceiptPublic.model_validate({**summary.__dict__, "lines": lines})
 
@@ -339,11 +339,11 @@ def receive(
     idempotency_key: IdempotencyKey = None,
 ) -> object:
     """Receive and inspect goods against a PO; accepted units go on hand and fill backorders."""
-    request = purchasing.ReceiveRequest.model_validate(body.model_dump())
+    request = receiving.ReceiveRequest.model_validate(body.model_dump())
 
     def run() -> tuple[ReceiptPublic, dict[str, str]]:
         uow = runtime.audited(user, "purchase_order.received", ("purchase_order", number))
-        receipt = purchasing.receive_purchase_order(uow, number, request, user.username)
+        receipt = receiving.receive_purchase_order(uow, number, request, user.username)
         return _receipt(receipt), {"Location": f"/api/v1/receipts/{receipt.number}"}
 
     return idempotent(runtime, user, idempotency_key, f"POST /purchase-orders/{number}/receipts", body, run)
