@@ -27,8 +27,9 @@ from o2c.services.reservation import reserve_stock
 from o2c.services.results import OrderSummary, acknowledgement, replayed_acknowledgement, summarise
 from o2c.services.shortfalls import record_entry_shortfalls
 from o2c.store.events import Event
-from o2c.store.master import CustomerTerms, OrderTerms, ProductInfo, ShipTo
+from o2c.store.master import CustomerTerms, OrderTerms, ShipTo
 from o2c.store.numbering import DocumentKind
+from o2c.store.product_reads import ProductInfo
 from o2c.store.uow import UnitOfWork, retrying
 
 Code = Annotated[str, Field(min_length=1, max_length=60)]

@@ -32,8 +32,8 @@ from o2c.domain.inbound import (
 from o2c.services.repromising import promise_new_supply, repromise
 from o2c.store.events import Event
 from o2c.store.inbound import InboundRepository
-from o2c.store.master import ProductInfo
 from o2c.store.numbering import DocumentKind
+from o2c.store.product_reads import ProductInfo
 from o2c.store.uow import UnitOfWork, retrying
 
 Code = Annotated[str, Field(min_length=1, max_length=60)]

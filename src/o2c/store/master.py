@@ -1,21 +1,20 @@
-"""Reads of master data needed by the cycle: customers, ship-tos, products, prices, taxes, carriers.
+"""Reads of master data needed by the cycle: customers, ship-tos, prices, taxes, carriers.
 
 Statements are built once, at import, with bound parameters: SQLAlchemy then compiles each of them
 once per engine and every later call only binds values. The two reads order entry runs on every order
-(its terms, its products with their stock) are :class:`~o2c.store.driver.Prepared`.
+(its terms, its products with their stock) are :class:`~o2c.store.driver.Prepared`. The products' reads
+are :mod:`o2c.store.product_reads`: the repository here answers for them too, so that the services
+have one door to master data (``uow.master``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Connection,
     Select,
@@ -28,27 +27,23 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from o2c.domain.allocation import StockPosition
 from o2c.domain.billing import InvoiceStatus
 from o2c.domain.errors import NotFound
 from o2c.domain.money import MONEY_SCALE
 from o2c.domain.order import BackorderPolicy, Channel
 from o2c.domain.values import quick_init
+from o2c.store import product_reads
 from o2c.store.driver import Prepared
 from o2c.store.master_tables import (
     carriers,
     customers,
-    locations,
     price_list_items,
-    products,
     segment_discounts,
     ship_tos,
-    stock,
     tax_rates,
 )
+from o2c.store.product_reads import ProductInfo, ProductsInStock
 from o2c.store.returns import unapplied_credit
-from o2c.store.supply_demand import DEFAULT_SERVICE
-from o2c.store.supply_tables import lanes
 from o2c.store.tables import invoices
 from o2c.store.types import Minor
 
@@ -87,29 +82,6 @@ class OrderTerms:
     segment_discount: Decimal  # of the customer's segment; 0 when the segment has none
     tax_rate: Decimal  # of the ship-to's region; 0 when the region has none
     open_receivables: Decimal  # what the customer's open invoices still owe; 0 read without a credit limit
-
-
-@quick_init
-@dataclass(frozen=True)
-class ProductInfo:
-    id: int
-    sku: str
-    list_price: Decimal
-    standard_cost: Decimal
-    weight_g: int
-    active: bool
-
-
-@quick_init
-@dataclass(frozen=True)
-class ProductsInStock:
-    """The products an order names, by SKU, and the stock positions of each, locked for reservation."""
-
-    products: dict[str, ProductInfo]
-    positions: list[StockPosition]  # in stock id order
-    # By location id: (processing + pick/pack days, transit days of its lane to the ship-to region or
-    # None), so that a line promised from stock needs no other read.
-    lead_days: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
 
 _CUSTOMER_COLUMNS = (
@@ -203,69 +175,6 @@ _first_ship_to_id = (
 )
 _terms_at_first_ship_to = Prepared(_terms_query(ship_tos.c.id == _first_ship_to_id))
 
-_PRODUCT_COLUMNS = (
-    products.c.id,
-    products.c.sku,
-    products.c.list_price,
-    products.c.standard_cost,
-    products.c.weight_g,
-    products.c.active,
-)
-_products_by_sku = select(*_PRODUCT_COLUMNS).where(products.c.sku.in_(bindparam("skus", expanding=True)))
-
-
-def _sku_slots(count: int) -> int:
-    """How many SKU parameters a statement for ``count`` SKUs has: the next power of two, so that a
-    handful of statements serve every basket size (spare slots repeat the last SKU)."""
-    return 1 << (count - 1).bit_length()
-
-
-# Transit days of the lane from the stock row's location to the order's ship-to region (``region``).
-_transit_days = (
-    select(lanes.c.transit_days)
-    .where(
-        lanes.c.origin_region == locations.c.region,
-        lanes.c.destination_region == bindparam("region"),
-        lanes.c.service == DEFAULT_SERVICE,
-    )
-    .scalar_subquery()
-)
-
-
-_by_stock_id = itemgetter(6)  # of a row of _products_in_stock
-
-
-@cache
-def _sku_names(slots: int) -> list[str]:
-    return [f"sku_{i}" for i in range(slots)]
-
-
-@cache
-def _products_in_stock(slots: int, locking: bool) -> Prepared:
-    """Products by SKU, one row per stock position; ``locking``: the stock rows locked in id order.
-
-    ``FOR UPDATE OF stock`` locks only the stock rows, in the order of the sort (PostgreSQL sorts,
-    then locks). SQLite, whose writers already hold the database lock, needs neither: the caller
-    puts the few rows in stock id order itself, cheaper than the database's sorter.
-    """
-    skus: list[BindParameter[str]] = [bindparam(name) for name in _sku_names(slots)]
-    query = (
-        select(
-            *_PRODUCT_COLUMNS,
-            stock.c.id.label("stock_id"),
-            stock.c.location_id,
-            locations.c.region,
-            (stock.c.on_hand - stock.c.allocated).label("available"),
-            (locations.c.processing_days + locations.c.pick_pack_days).label("handling_days"),
-            _transit_days.label("transit_days"),
-        )
-        .join_from(products, stock, stock.c.product_id == products.c.id)
-        .join(locations, locations.c.id == stock.c.location_id)
-        .where(products.c.sku.in_(skus))
-    )
-    return Prepared(query.order_by(stock.c.id).with_for_update(of=stock) if locking else query)
-
-
 _list_prices = select(price_list_items.c.product_id, price_list_items.c.unit_price).where(
     price_list_items.c.price_list_id == bindparam("price_list_id"),
     price_list_items.c.product_id.in_(bindparam("product_ids", expanding=True)),
@@ -290,10 +199,6 @@ def _customer_terms(row: Any) -> CustomerTerms:
         row.price_list_id,
         bool(row.active),
     )
-
-
-def _product_info(row: Any) -> ProductInfo:
-    return ProductInfo(row.id, row.sku, row.list_price, row.standard_cost, row.weight_g, bool(row.active))
 
 
 def _ship_to(row: Any) -> ShipTo | None:
@@ -346,42 +251,10 @@ class MasterDataRepository:
         )
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, ProductInfo]:
-        rows = self._conn.execute(_products_by_sku, {"skus": sorted(set(skus))})
-        return {r.sku: _product_info(r) for r in rows}
+        return product_reads.products_by_sku(self._conn, skus)
 
     def products_in_stock(self, skus: Iterable[str], region: str | None = None) -> ProductsInStock:
-        """The products of these SKUs and their stock positions, the stock rows locked in id order,
-        with the lead days of their locations to ship-to ``region``.
-
-        Order entry's one read of what it validates, prices and reserves (an unknown SKU is simply
-        absent). The locks are held to the end of the transaction, whether stock is reserved or not.
-        """
-        wanted = sorted(set(skus))
-        if not wanted:
-            return ProductsInStock({}, [])
-        slots = _sku_slots(len(wanted))
-        names = _sku_names(slots)
-        params: dict[str, str | None] = dict(zip(names, wanted, strict=False))  # spare slots next
-        params.update(dict.fromkeys(names[len(wanted) :], wanted[-1]))
-        params["region"] = region
-        products: dict[str, ProductInfo] = {}
-        positions: list[StockPosition] = []
-        lead_days: dict[int, tuple[int, int | None]] = {}
-        # Read by position (the columns of _products_in_stock): each product comes once per stock row,
-        # and only its own columns need converting (the stock columns are plain integers and text).
-        locking = self._conn.dialect.name == "postgresql"
-        rows, convert = _products_in_stock(slots, locking).unconverted(self._conn, params)
-        if not locking:
-            rows = sorted(rows, key=_by_stock_id)
-        for v in rows:
-            if v[1] not in products:
-                c = convert(list(v))
-                products[c[1]] = ProductInfo(c[0], c[1], c[2], c[3], c[4], bool(c[5]))
-            positions.append(StockPosition(v[6], v[0], v[7], v[8], v[9]))
-            lead_days[v[7]] = (v[10], v[11])
-        if len(products) < len(wanted):  # stocked nowhere (or unknown): nothing to lock, still a product
-            products.update(self.products_by_sku(sku for sku in wanted if sku not in products))
-        return ProductsInStock(products, positions, lead_days)
+        return product_reads.products_in_stock(self._conn, skus, region)
 
     def list_prices(self, price_list_id: int, product_ids: Iterable[int]) -> dict[int, Decimal]:
         rows = self._conn.execute(
