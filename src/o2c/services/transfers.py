@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from o2c.domain.errors import ValidationFailed
 from o2c.domain.inbound import Inspection, Transfer, TransferLine, TransferStatus
 from o2c.services.backorders import allocate_arrivals
-from o2c.services.purchasing import Code, LineNo, Quantity, known_products, repromise_all
+from o2c.services.purchasing import Code, LineNo, Quantity, SupplyRequest, known_products, repromise_all
 from o2c.services.receiving import ReceiptLineSummary, ReceiptSummary
 from o2c.services.shortfalls import refresh_stockouts
 from o2c.store.events import Event
@@ -27,16 +27,12 @@ from o2c.store.numbering import DocumentKind
 from o2c.store.uow import UnitOfWork, retrying
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TransferLineRequest(_Request):
+class TransferLineRequest(SupplyRequest):
     sku: Code
     quantity: Quantity
 
 
-class TransferRequest(_Request):
+class TransferRequest(SupplyRequest):
     """Move stock from one of our locations to another."""
 
     from_location: Code
@@ -44,16 +40,16 @@ class TransferRequest(_Request):
     lines: Annotated[list[TransferLineRequest], Field(min_length=1, max_length=1000)]
 
 
-class ShipTransferRequest(_Request):
+class ShipTransferRequest(SupplyRequest):
     expected_date: date
 
 
-class TransferReceiptLine(_Request):
+class TransferReceiptLine(SupplyRequest):
     line_no: LineNo
     quantity: Quantity
 
 
-class ReceiveTransferRequest(_Request):
+class ReceiveTransferRequest(SupplyRequest):
     """What arrived per line; no lines means everything still in transit."""
 
     lines: Annotated[list[TransferReceiptLine], Field(max_length=1000)] | None = None
