@@ -175,8 +175,9 @@ class Prepared:
         """The result rows, ``size`` at a time, as the driver returns them: tuples of raw values, no type
         conversion. For set-based reads that turn columns of plain numbers and text straight into arrays
         (the analytics over millions of rows), where building a row object per row is the main cost."""
-        not_in_pipeline(conn)
         compiled = self._compiled(conn)
+        if compiled.pipelines:
+            not_in_pipeline(conn)
         bound = compiled.bind(params or {})
         dbapi_connection = conn.connection.dbapi_connection
         assert dbapi_connection is not None
@@ -199,8 +200,9 @@ class Prepared:
         read: Callable[[_Compiled, DBAPICursor], T],
         bound: bool = False,
     ) -> T:
-        not_in_pipeline(conn)
         compiled = self._compiled(conn)
+        if compiled.pipelines:  # asked of PostgreSQL only: order entry on SQLite runs this per statement
+            not_in_pipeline(conn)
         if not bound:
             params = [compiled.bind(p) for p in params] if many else compiled.bind(params)
         dbapi_connection = conn.connection.dbapi_connection
@@ -267,6 +269,7 @@ class _Compiled:
             raise ValueError(f"statement needs Core's per-execution processing: {compiled.string}")
         self.sql = compiled.string
         self.dialect = dialect
+        self.pipelines = dialect.name == "postgresql"  # whether a pipeline may be open (store.pipeline)
         self.dbapi_error: type[DBAPIModule.Error] = dialect.loaded_dbapi.Error
         self.bind = binder(compiled, dialect)
         self._as_given = as_given(compiled, dialect)
