@@ -164,9 +164,8 @@ class _Decision:
 
     changes: list[LinePromise] = field(default_factory=list)
     redated: set[int] = field(default_factory=set)  # orders
-    unpromised: set[int] = field(
-        default_factory=set
-    )  # orders with a line (still waiting) left without a date
+    # orders with a line (still waiting) left without a date: they have none either
+    unpromised: set[int] = field(default_factory=set)
     at_risk: set[str] = field(default_factory=set)  # order numbers
     events: list[Event] = field(default_factory=list)
 

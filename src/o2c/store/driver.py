@@ -22,12 +22,16 @@ keeps per call only what cannot be avoided: convert the values and run the curso
   the deadlock retry of :func:`~o2c.store.uow.retrying` see the same exceptions; a connection found
   lost is invalidated.
 
-**What it gives up**, which is why it serves only the statements of order entry and the bulk
-reads of the analytics: no
+**What it gives up**, which is why it serves only the statements of order entry, the bulk
+reads of the analytics and the many-row writes of a backorder allocation: no
 ``before/after_cursor_execute`` events and no echo logging for these statements, and no statement that
 needs Core's per-execution work (expanding ``IN`` parameters, Python-side column defaults); such a
 statement is refused when it is compiled. Everything else in the store uses ``Connection.execute``,
 but for the analytics that read millions of raw values in chunks (:meth:`Prepared.chunks`).
+
+**Sent, not run.** :meth:`Prepared.send` runs a write, or, while a pipeline is open on the
+connection (:mod:`o2c.store.pipeline`, PostgreSQL), queues it there and hands back a :class:`Sent`
+whose row count is known when the pipeline ends; whatever needs a result now is refused inside one.
 """
 
 from __future__ import annotations
