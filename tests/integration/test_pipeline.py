@@ -105,6 +105,7 @@ def test_a_failed_statement_raises_as_core_raises_it_by_the_end_of_the_pipeline(
         assert raised.value.orig.sqlstate == "23514"  # type: ignore[union-attr]
     conn.rollback()
     assert amounts(conn) == [0, 0, 0, 0, 0]  # rolled back, as the unit of work does on an error
+    assert add.execute(conn, {"b_upto": 1, "b_n": 1}) == 1  # nothing of the pipeline left behind
 
 
 def test_a_pipeline_inside_another_is_the_outer_one(conn: Connection) -> None:

@@ -44,8 +44,11 @@ def pipelined(conn: Connection) -> Iterator[None]:
     assert dbapi_connection is not None
     dialect, driver_error = conn.dialect, conn.dialect.loaded_dbapi.Error
     pipeline = _Pipeline(dbapi_connection, conn.connection.driver_connection, driver_error)
-    conn.info[PIPELINE] = pipeline
+    # The pooled connection's own dictionary, kept by the pool from one transaction to the next: the
+    # pipeline must leave it whatever happens (taken now: an invalidated connection has none to give).
+    info = conn.info
     event.listen(conn, "before_cursor_execute", _refuse)
+    info[PIPELINE] = pipeline
     try:
         with pipeline.driver.pipeline():
             yield
@@ -58,8 +61,8 @@ def pipelined(conn: Connection) -> Iterator[None]:
             conn.invalidate(wrapped)
         raise wrapped from error
     finally:
+        del info[PIPELINE]
         event.remove(conn, "before_cursor_execute", _refuse)
-        del conn.info[PIPELINE]
         pipeline.end()
 
 
