@@ -181,6 +181,7 @@ def _decide(
     start = now.date()
     decision = _Decision()
     changes, redated, at_risk = decision.changes, decision.redated, decision.at_risk
+    unpromised = decision.unpromised
     record = _Recorder(now, actor)
     for key, given in sorted(claims.items()):
         # Each SKU-location's own horizon: a line's new date never depends on the others re-promised
@@ -202,7 +203,7 @@ def _decide(
                 changes.append(change)
                 redated.add(line.order_id)
                 if change.promised_date is None:
-                    decision.unpromised.add(line.order_id)
+                    unpromised.add(line.order_id)
                 if change.at_risk:
                     at_risk.add(line.order_number)
                 record(line, _KIND[line.promised_date is None, change.at_risk], change.promised_date)
