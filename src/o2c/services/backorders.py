@@ -7,7 +7,10 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
 1. lock the arrivals' stock rows (id order; the caller usually holds them already) and, only if no
    other transaction holds them (``SKIP LOCKED``: waiting could close a cycle), the rows of the
    products they may stand in for and of their alternates there; then the orders waiting for them
-   (id order) — the lock order every use case takes: stock, then orders;
+   (id order) — the lock order every use case takes: stock, then orders; and read, for every row
+   that may fill a promised line, what step 5 will need (:mod:`o2c.services.backorder_waiting`), so
+   that from step 4 on nothing is read and the writes go to the server back to back
+   (:mod:`o2c.store.pipeline`);
 2. share each stock row's availability among the open backorder lines sourced there (or nowhere) by
    the configured rule (:class:`~o2c.domain.backorders.BackorderRule`, ``O2C_BACKORDER_RULE``);
 3. fill what is still backordered, for customers who accept it, from the product's alternates in
@@ -19,9 +22,10 @@ cancellation, a stock count), :func:`allocate_arrivals` runs in the caller's uni
 5. where a line that was promised still waits at a row that filled others (the rule need not follow
    the promises: a strategic account may take a receipt promised to someone else), re-promise the
    lines there (:func:`o2c.services.repromising.begin_repromising`, given the lines read for step 2 as
-   the plan left them, not read again): a promise no longer covered gets the later date, flagged at
-   risk, with an ``order.repromised`` event per order; then bump the versions of the filled orders
-   re-promising did not (it bumps those it re-dates).
+   the plan left them and the supply read in step 1 less the reservations, not read again; the new
+   dates are worked out while the writes of step 4 run): a promise no longer covered gets the later
+   date, flagged at risk, with an ``order.repromised`` event per order; then bump the versions of
+   the filled orders re-promising did not (it bumps those it re-dates).
 
 Nothing is allocated twice: on PostgreSQL the rows are locked before availability is read and every
 reservation is a guarded UPDATE; SQLite transactions begin with ``BEGIN IMMEDIATE``.
@@ -43,14 +47,13 @@ from o2c.domain.order import BACKORDER_FILLABLE
 from o2c.services.aside import aside
 from o2c.services.backorder_plan import BackorderPlan, OrderShare, plan_fills
 from o2c.services.backorder_report import AllocationReport, apply_share, report_fills
+from o2c.services.backorder_waiting import ReadAhead, left_waiting, less_reserved, read_ahead
 from o2c.services.repromising import begin_repromising
 from o2c.store.backorder_fills import BackorderFills, LineFill
-from o2c.store.backorders import BackorderRepository, LockedOrder, WaitingLine
+from o2c.store.backorders import AlternateProduct, BackorderRepository, LockedOrder, WaitingLine
 from o2c.store.batches import collector_paused
 from o2c.store.pipeline import pipelined
 from o2c.store.stockouts import ShortfallLog, StockoutLog
-from o2c.store.supply_demand import FINISHED_ORDER_STATUSES
-from o2c.store.supply_plan import BackorderedLine, SupplyPlanRepository
 from o2c.store.uow import UnitOfWork, retrying
 
 
@@ -151,15 +154,16 @@ def _fill_backorders(
     if not pairs:
         return AllocationReport(rule)
     repo = BackorderRepository(uow.connection)
-    positions, locked, waiting, plan = _lock_and_plan(repo, pairs, rule)
-    uow.stock.reserve_all(plan.reservations().items())
-    return _write_plan(uow, repo, rule, positions, locked, waiting, plan, actor)
+    positions, locked, waiting, alternates = _lock_and_read(repo, pairs)
+    ahead = read_ahead(uow, repo, positions, waiting)
+    plan = plan_fills(rule, positions, waiting, alternates)
+    return _write_plan(uow, rule, positions, locked, waiting, plan, ahead, actor)
 
 
-def _lock_and_plan(
-    repo: BackorderRepository, pairs: set[tuple[int, int]], rule: BackorderRule
-) -> tuple[list[StockPosition], dict[int, LockedOrder], list[WaitingLine], BackorderPlan]:
-    """Steps 1 to 3: the rows locked, the waiting lines read, and what each gets decided."""
+def _lock_and_read(
+    repo: BackorderRepository, pairs: set[tuple[int, int]]
+) -> tuple[list[StockPosition], dict[int, LockedOrder], list[WaitingLine], dict[int, list[AlternateProduct]]]:
+    """Step 1: the rows locked, the waiting lines and the alternates read."""
     arrived, places = {p for p, _ in pairs}, {loc for _, loc in pairs}
     demand = arrived | repo.substituted_by(arrived)
     alternates = repo.alternates(demand)
@@ -169,57 +173,58 @@ def _lock_and_plan(
         repo.lock_stock(pairs) + repo.lock_stock(extra, skip_locked=True), key=lambda pos: pos.stock_id
     )
     locked = repo.lock_orders(demand, places)
-    waiting = repo.open_lines(locked, demand, places)
-    return positions, locked, waiting, plan_fills(rule, positions, waiting, alternates)
+    return positions, locked, repo.open_lines(locked, demand, places), alternates
 
 
 def _write_plan(
     uow: UnitOfWork,
-    repo: BackorderRepository,
     rule: BackorderRule,
     positions: list[StockPosition],
     locked: dict[int, LockedOrder],
     waiting: list[WaitingLine],
     plan: BackorderPlan,
+    ahead: ReadAhead,
     actor: str,
 ) -> AllocationReport:
-    """Steps 4 and 5, once the stock is reserved."""
-    now = uow.clock.now()
+    """Steps 4 and 5."""
+    now, conn = uow.clock.now(), uow.connection
     order_ids = {order.number: order_id for order_id, order in locked.items()}
     shares = plan.by_order()
     numbers = sorted(shares, key=order_ids.__getitem__)
     # Only an order that gets a substitute line is read whole (the new line needs it): the others gain
     # reserved units on lines already read, written as guarded updates of the locked orders' lines.
     whole = {o.number: o for o in uow.orders.get_many([n for n in numbers if shares[n].substitutions])}
-    skus = repo.skus(ln.product_id for ln in plan.lines.values())
     in_place = {n: _fillable(n, locked[order_ids[n]].status) for n in numbers if n not in whole}
     applied = {n: apply_share(uow, order, plan, shares[n], rule, actor, now) for n, order in whole.items()}
     uow.orders.save_many(list(whole.values()))  # adds the substitute lines
-    # A rule may hand a receipt to a line other than the one it was promised to (priority by tier, or
-    # a fair share): whoever still waits with a promise there is re-promised, flagged if it slips.
-    # Its supply is read now (the stock reserved above; the fills below change none of it), and the
-    # new dates are worked out while the fills and the facts are written.
-    line_fills, facts = _line_fills(in_place, shares, waiting), _shortfall_facts(numbers, shares, plan)
-    redating = begin_repromising(uow, _left_waiting(uow, plan, waiting, skus), actor)
-    # Likewise the report and the events of the orders filled in place. (Work aside starts only here,
-    # just before the long statements: a worker holding the GIL slows whatever Python runs beside it.)
-    report = partial(report_fills, in_place, plan, shares, skus, rule, actor, now)
-    reporting = aside(uow, report, len(plan.allocations))
-    StockoutLog(uow.connection).refresh((pos.stock_id for pos in positions), now)
-    written, shortfalls = BackorderFills(uow.connection), ShortfallLog(uow.connection)
-    # The long writes go to the server back to back, each sent as soon as it is built: its Python
-    # (parameters, waiting for the work aside, events) runs while the ones before run on the server.
-    with pipelined(uow.connection):
+    written, shortfalls = BackorderFills(conn), ShortfallLog(conn)
+    # From here on only writes: each goes to the server as soon as it is built, and its Python (the
+    # next one's parameters, the new promises, the events) runs while the ones before run there.
+    with pipelined(conn):
+        reserving = uow.stock.send_reservations(plan.reservations().items())
+        line_fills = _line_fills(in_place, shares, waiting)
         filled = written.fill_lines(line_fills)
-        for outcome, rows in facts.items():
+        for outcome, rows in _shortfall_facts(numbers, shares, plan).items():
             shortfalls.record_lines(rows, outcome, now)
+        # A rule may hand a receipt to a line other than the one it was promised to (priority by tier,
+        # or a fair share): whoever still waits with a promise there is re-promised, flagged if it
+        # slips, against the supply the reservations leave (the fills change none of it).
+        redating = begin_repromising(
+            uow, left_waiting(plan, waiting, ahead), actor, less_reserved(ahead, positions, plan)
+        )
+        # Likewise the report and the events of the orders filled in place. (Work aside starts only
+        # here, behind the long statements: a worker holding the GIL slows whatever Python runs beside it.)
+        report = partial(report_fills, in_place, plan, shares, ahead.skus, rule, actor, now)
+        reporting = aside(uow, report, len(plan.allocations))
+        StockoutLog(conn).refresh((pos.stock_id for pos in positions), now)
         reported = reporting.result()
         for event in reported.events:
             uow.events.record(event)
         redated = redating.finish().order_ids
         # Re-promising bumped the versions of the orders it re-dated; the other filled ones get theirs here.
         written.touch_orders(i for i in (order_ids[n] for n in in_place) if i not in redated)
-    if filled.rowcount != len(line_fills):  # what was written after is rolled back with it
+    reserving.check()  # what was written after a failed guard is rolled back with it
+    if filled.rowcount != len(line_fills):
         raise StaleOrder("a backordered line changed underneath its allocation; retry")
     fills = [f for n in numbers for f in (applied[n] if n in applied else reported.fills[n])]
     return AllocationReport(rule, tuple(fills))
@@ -268,56 +273,6 @@ def _shortfall_facts(
             for i, pos, q, _ in shares[n].substitutions
         ],
     }
-
-
-def _left_waiting(
-    uow: UnitOfWork, plan: BackorderPlan, waiting: list[WaitingLine], skus: Mapping[int, str]
-) -> dict[tuple[int, int], list[BackorderedLine]]:
-    """The backordered lines of the ``(product, location)`` rows that filled some line while a promised
-    line there still waits, as the plan leaves them: those read to allocate (sourced there now, less
-    what they got), and those of orders on credit hold, which allocation passes over and
-    re-promising does not."""
-    filled = {(pos.product_id, pos.location_id) for _, pos, _ in plan.allocations}
-    need, where = plan.need, plan.where
-    unfilled = [  # still waiting, at a row that filled others
-        (w, at)
-        for w in waiting
-        if need[w.line.line_id] > 0
-        and (at := where[w.line.line_id]) is not None
-        and (w.line.product_id, at) in filled
-    ]
-    pairs = {(w.line.product_id, at) for w, at in unfilled if w.line.promised_date is not None}
-    if not pairs:
-        return {}
-    supply = SupplyPlanRepository(uow.connection)
-    left = supply.held_lines_at(pairs)
-    here = [
-        (w, at)
-        for w, at in unfilled
-        if (w.line.product_id, at) in pairs and w.order_status not in FINISHED_ORDER_STATUSES
-    ]
-    leads = supply.leads({w.ship_to_id for w, _ in here}, {at for _, at in here})
-    for w, at in here:
-        line = w.line
-        handling, transit = leads[w.ship_to_id, at]
-        left.setdefault((line.product_id, at), []).append(
-            BackorderedLine(
-                line.line_id,
-                w.order_id,
-                line.order_number,
-                line.line_no,
-                skus[line.product_id],
-                need[line.line_id],
-                w.promised_date,
-                handling,
-                transit,
-                line.received_at,
-                w.requested_date,
-                line.product_id,
-                at,
-            )
-        )
-    return left
 
 
 def _product_id(uow: UnitOfWork, sku: str | None) -> int | None:

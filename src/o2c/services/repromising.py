@@ -90,15 +90,20 @@ class Redated(NamedTuple):
 
 
 def begin_repromising(
-    uow: UnitOfWork, waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]], actor: str
+    uow: UnitOfWork,
+    waiting: Mapping[tuple[int, int], Sequence[BackorderedLine]],
+    actor: str,
+    supply: Mapping[tuple[int, int], SupplyAndDemand],
 ) -> Redating:
-    """:func:`repromise_many` of lines the caller has read already, begun: every live backordered line
-    of each ``(product id, location id)`` it names, as it stands now (backorder allocation, which
-    read them to allocate, hands over the lines it left waiting). The supply is read at once; the new
-    dates may be worked out while the caller writes what it must (:class:`Redating`), and are written
-    by :meth:`Redating.finish`, which also says which orders it re-dated, whose versions it bumped:
-    the caller need not bump them again."""
-    return Redating(uow, waiting, actor, beside_writes=True)
+    """:func:`repromise_many` of lines and supply the caller has read already, begun: every live
+    backordered line of each ``(product id, location id)`` it names, as it stands now, and the supply
+    of each (``supply_and_demand(..., demand=False)`` as it stands now; backorder allocation, which
+    read both before its plan, hands over the lines it left waiting and the supply less what it
+    reserved). Nothing is read: the new dates may be worked out while the caller writes what it must
+    (:class:`Redating`), even in a pipeline (:mod:`o2c.store.pipeline`), and are written by
+    :meth:`Redating.finish`, which also says which orders it re-dated, whose versions it bumped: the
+    caller need not bump them again."""
+    return Redating(uow, waiting, actor, beside_writes=True, supply=supply)
 
 
 def _repromise(
@@ -131,17 +136,14 @@ class Redating:
         *,
         bring_forward: bool = False,
         beside_writes: bool = False,
+        supply: Mapping[tuple[int, int], SupplyAndDemand] | None = None,
     ) -> None:
         self._uow = uow
         claims = {key: lines for key, lines in waiting.items() if lines}  # each line is a claim on supply
         if not claims:
             self._decision = aside(uow, _Decision, 0)  # nothing to decide
             return
-        one_location = {loc for _, loc in claims}
-        at = next(iter(one_location)) if len(one_location) == 1 else None
-        # The claims are the lines themselves: the stored demand is not read.
-        repo = SupplyPlanRepository(uow.connection)
-        stored = repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
+        stored = _supply_of(uow, claims) if supply is None else supply
         decide = partial(_decide, claims, stored, uow.clock.now(), actor, bring_forward)
         lines = sum(len(given) for given in claims.values()) if beside_writes else 0
         self._decision = aside(uow, decide, lines)
@@ -156,6 +158,17 @@ class Redating:
         repo.unpromise_orders(decision.unpromised)
         repo.refresh_order_promises(decision.redated - decision.unpromised)
         return Redated(sorted(decision.at_risk), decision.redated)
+
+
+def _supply_of(
+    uow: UnitOfWork, claims: Mapping[tuple[int, int], object]
+) -> dict[tuple[int, int], SupplyAndDemand]:
+    """The stored supply of the claims' SKU-locations. The claims are the lines themselves: the stored
+    demand is not read."""
+    one_location = {loc for _, loc in claims}
+    at = next(iter(one_location)) if len(one_location) == 1 else None
+    repo = SupplyPlanRepository(uow.connection)
+    return repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
 
 
 @dataclass

@@ -10,12 +10,13 @@ The table's CHECK constraints are the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from o2c.domain.allocation import StockPosition
 from o2c.domain.errors import Conflict
-from o2c.store.driver import Prepared
+from o2c.store.driver import Prepared, Sent
 from o2c.store.master_tables import locations, stock
 
 _reserve = (
@@ -84,8 +85,14 @@ class StockRepository:
         """
         params = [{"sid": sid, "q": q} for sid, q in sorted(quantities) if q > 0]
         if params and _reserve_batch.execute_many(self._conn, params) != len(params):
-            ids = [p["sid"] for p in params]
-            raise Conflict(f"stock changed underneath: cannot reserve on stock rows {ids}", stock_ids=ids)
+            raise _reserve_conflict([p["sid"] for p in params])
+
+    def send_reservations(self, quantities: Iterable[tuple[int, int]]) -> Reserving:
+        """:meth:`reserve_all`, sent (in a pipeline, :mod:`o2c.store.pipeline`, without waiting for
+        it): :meth:`Reserving.check` tells, once the pipeline has ended, whether every row was hit."""
+        rows = [(sid, q) for sid, q in sorted(quantities) if q > 0]
+        sent = _reserve_batch.send_values(self._conn, ("sid", "q"), rows) if rows else Sent.done(0)
+        return Reserving(sent, [sid for sid, _ in rows])
 
     def unreserve(self, stock_id: int, quantity: int) -> None:
         self._guarded(_unreserve, stock_id, quantity, "release")
@@ -186,3 +193,20 @@ _put_away_sqlite = _new_sqlite.on_conflict_do_update(
     index_elements=[stock.c.product_id, stock.c.location_id],
     set_={"on_hand": stock.c.on_hand + _new_sqlite.excluded.on_hand},
 ).returning(stock.c.id)
+
+
+class Reserving(NamedTuple):
+    """Guarded reservations sent on ``stock_ids``: every one must have hit its row."""
+
+    sent: Sent
+    stock_ids: list[int]
+
+    def check(self) -> None:
+        if self.sent.rowcount != len(self.stock_ids):
+            raise _reserve_conflict(self.stock_ids)
+
+
+def _reserve_conflict(stock_ids: list[int]) -> Conflict:
+    return Conflict(
+        f"stock changed underneath: cannot reserve on stock rows {stock_ids}", stock_ids=stock_ids
+    )

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BindParameter,
+    BigInteger,
     Connection,
-    Executable,
+    Insert,
+    Select,
     String,
+    Update,
     and_,
+    any_,
     bindparam,
     case,
     exists,
@@ -34,59 +37,74 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
-from o2c.store.batches import arrayed, arrays, columns_of, types_of
+from o2c.store.batches import array_param, arrayed, arrays, columns_of, types_of
 from o2c.store.driver import Prepared
 from o2c.store.master_tables import stock
 from o2c.store.supply_tables import shortfall_outcomes, stockout_episodes
 from o2c.store.tables import order_lines
 
 _episodes = stockout_episodes.c
-_stock_ids: BindParameter[int] = bindparam("stock_ids", expanding=True)
 _open_episode = exists().where(
     _episodes.product_id == stock.c.product_id,
     _episodes.location_id == stock.c.location_id,
     _episodes.ended_at.is_(None),
 )
-_out_of_stock = (
-    select(stock.c.product_id, stock.c.location_id, bindparam("at", type_=_episodes.started_at.type))
-    .where(stock.c.id.in_(_stock_ids), stock.c.on_hand - stock.c.allocated <= 0, ~_open_episode)
-    .order_by(stock.c.id)
-)
 
 
-def _open_statement(dialect: str) -> Executable:
+def _out_of_stock(given: ColumnElement[bool]) -> Select[Any]:
+    """The ``given`` stock rows at 0 available with no open episode."""
+    return (
+        select(stock.c.product_id, stock.c.location_id, bindparam("at", type_=_episodes.started_at.type))
+        .where(given, stock.c.on_hand - stock.c.allocated <= 0, ~_open_episode)
+        .order_by(stock.c.id)
+    )
+
+
+def _open_statement(dialect: str, given: ColumnElement[bool]) -> Insert:
     """INSERT … SELECT of the rows that ran out, giving way to an open episode of the same SKU-location."""
     columns = ["product_id", "location_id", "started_at"]
     if dialect == "postgresql":
-        pg = postgresql.insert(stockout_episodes).from_select(columns, _out_of_stock)
+        pg = postgresql.insert(stockout_episodes).from_select(columns, _out_of_stock(given))
         return pg.on_conflict_do_nothing(
             index_elements=["product_id", "location_id"], index_where=_episodes.ended_at.is_(None)
         )
     if dialect == "sqlite":
-        lite = sqlite.insert(stockout_episodes).from_select(columns, _out_of_stock)
+        lite = sqlite.insert(stockout_episodes).from_select(columns, _out_of_stock(given))
         return lite.on_conflict_do_nothing(
             index_elements=["product_id", "location_id"], index_where=_episodes.ended_at.is_(None)
         )
-    return insert(stockout_episodes).from_select(columns, _out_of_stock)
+    return insert(stockout_episodes).from_select(columns, _out_of_stock(given))
 
 
-_OPEN = {name: _open_statement(name) for name in ("postgresql", "sqlite", "default")}
-# Clocks of concurrent transactions may disagree by a little: an episode never ends before it started.
-_at = bindparam("at", type_=_episodes.ended_at.type)
-_close = (
-    update(stockout_episodes)
-    .where(
-        _episodes.ended_at.is_(None),
-        exists().where(
-            stock.c.id.in_(_stock_ids),
-            stock.c.product_id == _episodes.product_id,
-            stock.c.location_id == _episodes.location_id,
-            stock.c.on_hand - stock.c.allocated > 0,
-        ),
+def _close_statement(given: ColumnElement[bool]) -> Update:
+    """End the open episodes of the ``given`` rows that are above 0 again. Clocks of concurrent
+    transactions may disagree by a little: an episode never ends before it started."""
+    at = bindparam("at", type_=_episodes.ended_at.type)
+    return (
+        update(stockout_episodes)
+        .where(
+            _episodes.ended_at.is_(None),
+            exists().where(
+                given,
+                stock.c.product_id == _episodes.product_id,
+                stock.c.location_id == _episodes.location_id,
+                stock.c.on_hand - stock.c.allocated > 0,
+            ),
+        )
+        .values(ended_at=case((_episodes.started_at > at, _episodes.started_at), else_=at))
     )
-    .values(ended_at=case((_episodes.started_at > _at, _episodes.started_at), else_=_at))
-)
+
+
+_listed = stock.c.id.in_(bindparam("stock_ids", expanding=True))
+_OPEN = {name: _open_statement(name, _listed) for name in ("postgresql", "sqlite", "default")}
+_close = _close_statement(_listed)
+# On PostgreSQL the rows travel as one array: the statements are then prepared once, and may be sent
+# in a pipeline (store.pipeline) behind the writes that changed the rows.
+_in_array = stock.c.id == any_(array_param("stock_ids", BigInteger()))
+_open_sent = Prepared(_open_statement("postgresql", _in_array))
+_close_sent = Prepared(_close_statement(_in_array))
 
 
 class StockoutLog:
@@ -99,8 +117,11 @@ class StockoutLog:
         if not ids:
             return
         dialect = self._conn.dialect.name
-        statement = _OPEN.get(dialect, _OPEN["default"])
-        self._conn.execute(statement, {"stock_ids": ids, "at": at})
+        if dialect == "postgresql":  # sent: in a pipeline, without waiting for it
+            _open_sent.send(self._conn, {"stock_ids": ids, "at": at})
+            _close_sent.send(self._conn, {"stock_ids": ids, "at": at})
+            return
+        self._conn.execute(_OPEN.get(dialect, _OPEN["default"]), {"stock_ids": ids, "at": at})
         self._conn.execute(_close, {"stock_ids": ids, "at": at})
 
 
