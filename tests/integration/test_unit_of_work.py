@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from o2c.domain.clock import ManualClock
-from o2c.domain.errors import ValidationFailed
+from o2c.domain.errors import Conflict, ValidationFailed
 from o2c.services.ordering import OrderLineRequest, PlaceOrderRequest, place_order
+from o2c.store.pipeline import pipelined
 from o2c.store.tables import events, orders
 from o2c.store.uow import UnitOfWork
 from tests.factories import add_customer, add_location, add_product, add_stock, stock_level
@@ -64,3 +65,22 @@ def test_a_unit_of_work_left_without_commit_rolls_back_on_the_held_connection(
         placed = place_order(uow, order_of("WIDGET", 1))
     assert placed.status == "open"
     assert stock_level(engine, stock_id) == (10, 1)
+
+
+def test_reservations_sent_in_a_pipeline_are_checked_once_it_ends(engine: Engine, clock: ManualClock) -> None:
+    """Two rows of 10 and 3: reserving 4 of each hits one row only, which the check tells."""
+    widget, gadget = add_product(engine, "WIDGET"), add_product(engine, "GADGET")
+    location = add_location(engine)
+    plenty, few = add_stock(engine, widget, location, 10), add_stock(engine, gadget, location, 3)
+    uow = UnitOfWork(engine, clock)
+    with uow:
+        with pipelined(uow.connection):
+            short = uow.stock.send_reservations([(plenty, 4), (few, 4), (plenty, 0)])
+        with pytest.raises(Conflict, match=rf"stock rows \[{plenty}, {few}\]"):
+            short.check()  # left without a commit: rolled back
+    with uow:
+        with pipelined(uow.connection):
+            enough = uow.stock.send_reservations([(few, 3), (plenty, 4)])
+        enough.check()
+        uow.commit()
+    assert (stock_level(engine, plenty), stock_level(engine, few)) == ((10, 4), (3, 3))
