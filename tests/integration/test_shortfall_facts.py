@@ -3,11 +3,14 @@ line is a foreign key of the fact, so these hold by how the facts are written, c
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+import pytest
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from o2c.store.master_tables import locations
+from o2c.store.stockouts import ShortfallLog
 from o2c.store.supply_tables import shortfall_outcomes
-from o2c.store.tables import order_lines
+from o2c.store.tables import order_lines, orders
 from o2c.store.uow import UnitOfWork
 from tests.integration import test_backorders
 from tests.integration.test_backorders import outcomes, place, receive
@@ -38,3 +41,67 @@ def test_the_facts_of_entry_fills_and_substitutes_carry_the_original_lines_produ
     assert _count(engine, shortfall_outcomes.c.product_id == world["WIDGET"]) == 4
     assert _count(engine, shortfall_outcomes.c.product_id != order_lines.c.product_id) == 0
     assert _count(engine, shortfall_outcomes.c.location_id.not_in(select(locations.c.id))) == 0
+
+
+_REFUSED = r"fk_shortfall_outcomes_order_line_id_order_lines|FOREIGN KEY"  # PostgreSQL's words, SQLite's
+
+
+def _a_line_with_a_fact(uow: UnitOfWork, engine: Engine, world: dict[str, int]) -> tuple[int, int]:
+    """An order line backordered at entry (so it has a fact), and one fully reserved (none): their ids."""
+    receive(uow, world["WIDGET@dc1"], 1)
+    receive(uow, world["GADGET@dc1"], 1)
+    number = place(uow, "BRONZE", ("WIDGET", 3), ("GADGET", 1))  # WIDGET: 1 reserved, 2 backordered
+    with engine.connect() as conn:
+        ids = dict(
+            conn.execute(
+                select(order_lines.c.line_no, order_lines.c.id)
+                .join(orders, orders.c.id == order_lines.c.order_id)
+                .where(orders.c.number == number)
+            ).all()
+        )
+    assert outcomes(engine, "backordered") == [(number, 1, 2)]
+    return ids[1], ids[2]
+
+
+def test_a_fact_of_a_line_that_does_not_exist_is_refused_with_its_whole_statement(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    """On SQLite by the foreign key, on PostgreSQL by the statement's check (migration 0015): 20 facts
+    in one statement (arrays on PostgreSQL), the last of a line that is not there."""
+    line, _ = _a_line_with_a_fact(uow, engine, world)
+    rows = [(line, world["WIDGET"], None, 1)] * 19 + [(line + 1000, world["WIDGET"], None, 1)]
+    with pytest.raises(IntegrityError, match=_REFUSED), uow:
+        ShortfallLog(uow.connection).record_lines(rows, "allocated", uow.clock.now())
+        uow.commit()
+    assert _count(engine) == 1  # the fact at entry alone
+    with uow:  # the good ones alone go in
+        ShortfallLog(uow.connection).record_lines(rows[:19], "allocated", uow.clock.now())
+        uow.commit()
+    assert _count(engine) == 20
+
+
+def test_a_line_a_fact_refers_to_cannot_be_deleted_and_another_can(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    with_fact, without = _a_line_with_a_fact(uow, engine, world)
+    with pytest.raises(IntegrityError, match=_REFUSED), engine.begin() as conn:
+        conn.execute(delete(order_lines).where(order_lines.c.id.in_([without, with_fact])))
+    with engine.begin() as conn:
+        assert conn.execute(delete(order_lines).where(order_lines.c.id == without)).rowcount == 1
+    assert _count(engine) == 1
+
+
+def test_a_line_with_a_fact_keeps_its_id_and_on_postgresql_every_line(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    """What the foreign key's update check did, a fact's line cannot move to another id (SQLite's key
+    still does it); on PostgreSQL no line can (ids are identities)."""
+    with_fact, without = _a_line_with_a_fact(uow, engine, world)
+    refused = [with_fact, without] if engine.dialect.name == "postgresql" else [with_fact]
+    for line in refused:
+        with pytest.raises(IntegrityError, match=r"never change|FOREIGN KEY"), engine.begin() as conn:
+            conn.execute(update(order_lines).where(order_lines.c.id == line).values(id=line + 1000))
+    with engine.begin() as conn:  # a statement that leaves the id as it is is not stopped
+        changed = conn.execute(update(order_lines).where(order_lines.c.id == with_fact).values(id=with_fact))
+        assert changed.rowcount == 1
+    assert _count(engine) == 1

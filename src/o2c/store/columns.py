@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKeyConstraint, Index, Integer, MetaData
 
 from o2c.domain.money import MONEY_SCALE
 from o2c.store.types import Minor
@@ -39,19 +39,24 @@ def non_negative(*names: str) -> list[CheckConstraint]:
     return [CheckConstraint(f"{n} >= 0", name=f"{n}_nonneg") for n in names]
 
 
-def only_on(dialect: str, index: Index) -> Index:
-    """``index``, built on databases of ``dialect`` only (``Index.ddl_if``), and marked so that
-    Alembic's comparison, which does not know of ``ddl_if``, leaves it out elsewhere
+Conditional = TypeVar("Conditional", Index, ForeignKeyConstraint)
+
+
+def only_on(dialect: str, item: Conditional) -> Conditional:
+    """``item`` (an index, a foreign key), built on databases of ``dialect`` only (``ddl_if``), and
+    marked so that Alembic's comparison, which does not know of ``ddl_if``, leaves it out elsewhere
     (:func:`declared_on`)."""
-    index.info["only_on"] = dialect
-    return index.ddl_if(dialect=dialect)
+    item.info["only_on"] = dialect
+    return item.ddl_if(dialect=dialect)
 
 
 def declared_on(dialect: str) -> Callable[..., bool]:
-    """Alembic's ``include_object`` for a database of ``dialect``: every object but the indexes
-    declared :func:`only_on` another database."""
+    """Alembic's ``include_object`` for a database of ``dialect``: every object but the indexes and
+    foreign keys declared :func:`only_on` another database."""
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        return type_ != "index" or obj.info.get("only_on", dialect) == dialect
+        if type_ not in ("index", "foreign_key_constraint"):
+            return True
+        return bool(obj.info.get("only_on", dialect) == dialect)
 
     return include
