@@ -5,7 +5,7 @@ under its locks and writes what this decides."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -33,16 +33,21 @@ class BackorderPlan:
             total[pos.stock_id] = total.get(pos.stock_id, 0) + qty
         return total
 
-    def by_order(self) -> dict[str, OrderShare]:
-        """Each touched order's allocations and substitutions, in plan order."""
+    def by_order(self, only: Container[str] | None = None) -> dict[str, OrderShare]:
+        """Each touched order's allocations and substitutions, in plan order (of the orders ``only``
+        names, if given)."""
         shares: dict[str, OrderShare] = {}
         lines = self.lines
         for a in self.allocations:  # a share made only for a new order, not once per allocation
             number = lines[a[0]].order_number
+            if only is not None and number not in only:
+                continue
             share = shares.get(number) or shares.setdefault(number, OrderShare())
             share.allocations.append(a)
         for sub in self.substitutions:
             number = lines[sub[0]].order_number
+            if only is not None and number not in only:
+                continue
             share = shares.get(number) or shares.setdefault(number, OrderShare())
             share.substitutions.append(sub)
         return shares
