@@ -85,7 +85,7 @@ def open_database(url: str, *, create: bool = False, connect_timeout: int = 10) 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
-    kwargs.setdefault("json_serializer", json_text.dumps)  # json.dumps's text, a new encoder less per value
+    kwargs.setdefault("json_serializer", json_text.dumps)  # the text every path writes (orjson)
     if backend == "sqlite":
         return _sqlite_engine(url, **kwargs)
     if backend == "postgresql":

@@ -25,7 +25,7 @@ _COLUMNS = ("entity_type", "entity_id", "event_type", "occurred_at", "actor", "p
 _insert = Prepared(insert(events), column_keys=_COLUMNS)  # on the hot path of order entry
 _row = attrgetter(*_COLUMNS)  # an event's values in the order of _COLUMNS
 # Many at once on SQLite: rows of values as they are stored, the instant converted once per distinct
-# instant and each payload serialised here, as the JSON column would (json.dumps), so that the driver
+# instant and each payload serialised here, as the JSON column would (json_text.dumps), so that the driver
 # gets the rows without a conversion per value (see Prepared.execute_values).
 _insert_stored = Prepared(
     insert(events).values(
@@ -77,7 +77,7 @@ class EventLog:
             # Thousands at once (a backorder allocation re-promising its lines) go to PostgreSQL by
             # COPY: a third of what one statement over a JSON document of the rows cost, which the
             # server parsed once as the document and again per payload. Each payload's text is
-            # json.dumps's, as the JSON column would write it.
+            # json_text.dumps's, as the JSON column would write it.
             dumps = json_text.dumps
             instants: dict[datetime, datetime] = {}  # the events of one transaction mostly share one
             rows = (
