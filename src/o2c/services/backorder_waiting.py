@@ -11,7 +11,7 @@ dropped unread by anyone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from o2c.domain.allocation import StockPosition
 from o2c.services.backorder_plan import BackorderPlan
@@ -23,28 +23,23 @@ from o2c.store.uow import UnitOfWork
 Pair = tuple[int, int]  # (product id, location id): a stock row's SKU-location
 
 
+@dataclass(frozen=True)
 class ReadAhead:
     """What the writes after the plan need, read before it: the SKUs of the waiting lines and, for
     every row that may fill a promised line, the lines of orders on credit hold waiting there, the
     lead times to the waiting lines' ship-tos and the row's supply (before this allocation's
     reservations)."""
 
-    def __init__(
-        self,
-        skus: dict[int, str],
-        held: dict[Pair, list[BackorderedLine]] | None = None,
-        leads: dict[tuple[int, int], tuple[int, int | None]] | None = None,
-        supply: dict[Pair, SupplyAndDemand] | None = None,
-    ) -> None:
-        self.skus = skus
-        self.held = held or {}
-        self.leads = leads or {}
-        self.supply = supply or {}
+    skus: dict[int, str]
+    held: dict[Pair, list[BackorderedLine]] = field(default_factory=dict)
+    leads: dict[tuple[int, int], tuple[int, int | None]] = field(default_factory=dict)
+    supply: dict[Pair, SupplyAndDemand] = field(default_factory=dict)
 
 
 def read_ahead(
     uow: UnitOfWork, repo: BackorderRepository, positions: Iterable[StockPosition], waiting: list[WaitingLine]
 ) -> ReadAhead:
+    """:class:`ReadAhead` for the ``waiting`` lines and the locked ``positions``: four reads at most."""
     skus = repo.skus({w.line.product_id for w in waiting})
     promised = {w.line.product_id for w in waiting if w.line.promised_date is not None}
     rows = {(p.product_id, p.location_id) for p in positions if p.available > 0 and p.product_id in promised}

@@ -83,9 +83,7 @@ class StockRepository:
 
         The UPDATEs go as one batch (one round trip on PostgreSQL); all of them must hit their row.
         """
-        params = [{"sid": sid, "q": q} for sid, q in sorted(quantities) if q > 0]
-        if params and _reserve_batch.execute_many(self._conn, params) != len(params):
-            raise _reserve_conflict([p["sid"] for p in params])
+        self.send_reservations(quantities).check()
 
     def send_reservations(self, quantities: Iterable[tuple[int, int]]) -> Reserving:
         """:meth:`reserve_all`, sent (in a pipeline, :mod:`o2c.store.pipeline`, without waiting for
