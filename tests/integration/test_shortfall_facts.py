@@ -3,8 +3,11 @@ line is a foreign key of the fact, so these hold by how the facts are written, c
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from o2c.store.master_tables import locations
@@ -105,3 +108,55 @@ def test_a_line_with_a_fact_keeps_its_id_and_on_postgresql_every_line(
         changed = conn.execute(update(order_lines).where(order_lines.c.id == with_fact).values(id=with_fact))
         assert changed.rowcount == 1
     assert _count(engine) == 1
+
+
+def test_a_line_deleted_while_a_fact_of_it_is_being_written_is_refused_once_the_fact_commits(
+    uow: UnitOfWork, engine: Engine, world: dict[str, int]
+) -> None:
+    """What the foreign key's lock on the line did, the line's own row lock does on PostgreSQL since
+    0015: a fact's transaction writes its line (every use case does), so a DELETE of the line from
+    another thread waits for it, then sees the committed fact and is refused."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing can delete beside the fact's transaction")
+    _, line = _a_line_with_a_fact(uow, engine, world)  # the fully reserved line: no fact of its own yet
+    outcome: dict[str, BaseException | None] = {}
+
+    def delete_the_line() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(delete(order_lines).where(order_lines.c.id == line))
+            outcome["error"] = None
+        except IntegrityError as error:
+            outcome["error"] = error
+
+    with engine.connect() as writer, writer.begin():
+        writer.execute(  # the line written by the fact's transaction, as a fill or cancellation writes it
+            update(order_lines)
+            .where(order_lines.c.id == line)
+            .values(promise_at_risk=order_lines.c.promise_at_risk)
+        )
+        ShortfallLog(writer).record_lines([(line, world["GADGET"], None, 1)], "cancelled", uow.clock.now())
+        deleter = threading.Thread(target=delete_the_line)
+        deleter.start()
+        _wait_until_a_delete_waits_for_a_lock(engine)
+    deleter.join(timeout=30)
+    assert not deleter.is_alive()
+    assert isinstance(outcome["error"], IntegrityError)
+    assert "fk_shortfall_outcomes_order_line_id_order_lines" in str(outcome["error"])
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(order_lines.c.id == line)).scalar_one() == 1
+    assert _count(engine) == 2  # the entry's fact and the committed one
+
+
+def _wait_until_a_delete_waits_for_a_lock(engine: Engine, seconds: float = 10.0) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND query LIKE 'DELETE FROM order_lines%'"
+    )
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watcher:
+        while watcher.execute(waiting).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the DELETE never waited for the line's lock"
+            time.sleep(0.01)
+            watcher.rollback()  # a new snapshot of the activity each time
