@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from o2c.domain.allocation import StockPosition
 from o2c.services.backorder_plan import BackorderPlan
+from o2c.services.repromising import stored_supply
 from o2c.store.backorders import BackorderRepository, WaitingLine
 from o2c.store.supply_demand import FINISHED_ORDER_STATUSES, SupplyAndDemand
 from o2c.store.supply_plan import BackorderedLine, SupplyPlanRepository
@@ -48,12 +49,8 @@ def read_ahead(
     products, places = {p for p, _ in rows}, {loc for _, loc in rows}
     supply = SupplyPlanRepository(uow.connection)
     ship_tos = {w.ship_to_id for w in waiting if w.line.product_id in products}
-    at = next(iter(places)) if len(places) == 1 else None
     return ReadAhead(
-        skus,
-        supply.held_lines_at(rows),
-        supply.leads(ship_tos, places),
-        supply.supply_and_demand(products, location_id=at, demand=False),
+        skus, supply.held_lines_at(rows), supply.leads(ship_tos, places), stored_supply(uow, rows)
     )
 
 

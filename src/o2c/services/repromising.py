@@ -143,7 +143,7 @@ class Redating:
         if not claims:
             self._decision = aside(uow, _Decision, 0)  # nothing to decide
             return
-        stored = _supply_of(uow, claims) if supply is None else supply
+        stored = stored_supply(uow, claims) if supply is None else supply
         decide = partial(_decide, claims, stored, uow.clock.now(), actor, bring_forward)
         lines = sum(len(given) for given in claims.values()) if beside_writes else 0
         self._decision = aside(uow, decide, lines)
@@ -160,15 +160,17 @@ class Redating:
         return Redated(sorted(decision.at_risk), decision.redated)
 
 
-def _supply_of(
-    uow: UnitOfWork, claims: Mapping[tuple[int, int], object]
+def stored_supply(
+    uow: UnitOfWork, pairs: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], SupplyAndDemand]:
-    """The stored supply of the claims' SKU-locations. The claims are the lines themselves: the stored
-    demand is not read."""
-    one_location = {loc for _, loc in claims}
-    at = next(iter(one_location)) if len(one_location) == 1 else None
+    """The stored supply of these ``(product id, location id)`` pairs, as re-promising hands it out
+    (one statement; at one location only, if they are all at one). The claims on it are the lines
+    themselves: the stored demand is not read."""
+    pairs = set(pairs)
+    places = {loc for _, loc in pairs}
+    at = next(iter(places)) if len(places) == 1 else None
     repo = SupplyPlanRepository(uow.connection)
-    return repo.supply_and_demand({p for p, _ in claims}, location_id=at, demand=False)
+    return repo.supply_and_demand({p for p, _ in pairs}, location_id=at, demand=False)
 
 
 @dataclass

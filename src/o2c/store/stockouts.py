@@ -97,8 +97,9 @@ def _close_statement(given: ColumnElement[bool]) -> Update:
     )
 
 
+# Elsewhere the rows are listed (an expanding IN, run through Core).
 _listed = stock.c.id.in_(bindparam("stock_ids", expanding=True))
-_OPEN = {name: _open_statement(name, _listed) for name in ("postgresql", "sqlite", "default")}
+_OPEN = {name: _open_statement(name, _listed) for name in ("sqlite", "default")}
 _close = _close_statement(_listed)
 # On PostgreSQL the rows travel as one array: the statements are then prepared once, and may be sent
 # in a pipeline (store.pipeline) behind the writes that changed the rows.
